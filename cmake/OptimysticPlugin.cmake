@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: Apache-2.0
+# optimystic_add_plugin(NAME KIND SOURCES... [LIBRARIES libs...] [OUTPUT_DIRECTORY dir])
+# Builds a plugin module liboptimystic_<KIND>_<NAME>.so that exports only its entry symbol,
+# links only the SDK (optimystic::sdk) plus LIBRARIES, and refuses undefined symbols at link time.
+# The same function serves the in-tree plugins and out-of-tree ones (find_package(Optimystic)).
+function(optimystic_add_plugin NAME KIND)
+  cmake_parse_arguments(ARG "NO_INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
+  set(sources ${ARG_SOURCES} ${ARG_UNPARSED_ARGUMENTS})
+  set(target optimystic_${KIND}_${NAME})
+  if(ARG_OUTPUT_DIRECTORY)
+    set(out ${ARG_OUTPUT_DIRECTORY})
+  elseif(DEFINED OPTIMYSTIC_PLUGIN_OUTPUT_DIR)
+    set(out ${OPTIMYSTIC_PLUGIN_OUTPUT_DIR})
+  else()
+    set(out ${CMAKE_CURRENT_BINARY_DIR})
+  endif()
+  add_library(${target} MODULE ${sources})
+  set_target_properties(${target} PROPERTIES
+    PREFIX "lib"
+    OUTPUT_NAME ${target}
+    LIBRARY_OUTPUT_DIRECTORY ${out}
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_compile_definitions(${target} PRIVATE
+    OPTIMYSTIC_PLUGIN_KIND_NAME="${KIND}" OPTIMYSTIC_PLUGIN_NAME="${NAME}")
+  target_link_libraries(${target} PRIVATE optimystic::sdk ${ARG_LIBRARIES})
+  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  if(NOT ARG_NO_INSTALL AND DEFINED OPTIMYSTIC_PLUGIN_INSTALL_DIR)
+    install(TARGETS ${target} LIBRARY DESTINATION ${OPTIMYSTIC_PLUGIN_INSTALL_DIR})
+  endif()
+endfunction()
