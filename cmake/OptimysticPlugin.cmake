@@ -25,7 +25,18 @@ function(optimystic_add_plugin NAME KIND)
   target_compile_definitions(${target} PRIVATE
     OPTIMYSTIC_PLUGIN_KIND_NAME="${KIND}" OPTIMYSTIC_PLUGIN_NAME="${NAME}")
   target_link_libraries(${target} PRIVATE optimystic::sdk ${ARG_LIBRARIES})
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  # Export the entry and nothing else (libstdc++ marks its templates default-visible), and keep
+  # GCC's STB_GNU_UNIQUE symbols out, since one of them makes dlclose a no-op.
+  set(version_script ${CMAKE_CURRENT_BINARY_DIR}/${target}.map)
+  file(WRITE ${version_script} "{ global: optimystic_plugin_entry_*; local: *; };\n")
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-fno-gnu-unique>)
+  target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,--version-script=${version_script})
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${version_script})
+  # The node refuses plugin files writable by group or others; a umask of 002 must not make
+  # every freshly built plugin unloadable.
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND chmod go-w $<TARGET_FILE:${target}> $<TARGET_FILE_DIR:${target}>
+    VERBATIM)
   if(NOT ARG_NO_INSTALL AND DEFINED OPTIMYSTIC_PLUGIN_INSTALL_DIR)
     install(TARGETS ${target} LIBRARY DESTINATION ${OPTIMYSTIC_PLUGIN_INSTALL_DIR})
   endif()

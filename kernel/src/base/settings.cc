@@ -26,7 +26,8 @@ Settings::Settings(const SettingsNode* node, std::string path, std::string_view 
       path_(std::move(path)),
       file_(file),
       line_(node ? node->line : 0),
-      column_(node ? node->column : 0) {}
+      column_(node ? node->column : 0),
+      origin_(node ? std::string_view(node->origin) : std::string_view()) {}
 
 Settings::Kind Settings::kind() const noexcept { return node_ ? node_->kind : Kind::kNull; }
 
@@ -39,8 +40,8 @@ std::string Settings::Where() const {
     }
     out += ": ";
   }
-  if (node_ != nullptr && node_->line == 0 && !node_->origin.empty()) {
-    out += "(" + node_->origin + ") ";
+  if (line_ == 0 && !origin_.empty()) {
+    out += "(" + std::string(origin_) + ") ";
   }
   out += path_.empty() ? std::string("<root>") : path_;
   return out;
@@ -55,14 +56,18 @@ std::string Settings::ChildPath(std::string_view key) const {
   return path_ + "." + std::string(key);
 }
 
+void Settings::InheritPlaceIfMissing(const Settings& parent) noexcept {
+  // A missing value is reported where its parent is (in the file, or in the --set that made it).
+  if (node_ != nullptr) return;
+  line_ = parent.line_;
+  column_ = parent.column_;
+  origin_ = parent.origin_;
+}
+
 Settings Settings::Get(std::string_view key) const {
   const SettingsNode* child = node_ ? node_->Find(key) : nullptr;
   Settings view(child, ChildPath(key), file_);
-  if (child == nullptr || child->line == 0) {
-    // A missing value is reported at its parent's place in the file.
-    view.line_ = line_;
-    view.column_ = column_;
-  }
+  view.InheritPlaceIfMissing(*this);
   return view;
 }
 
@@ -88,10 +93,7 @@ Settings Settings::At(size_t index) const {
       (kind() == Kind::kSequence && index < node_->children.size()) ? &node_->children[index].second
                                                                      : nullptr;
   Settings view(child, path_ + "[" + std::to_string(index) + "]", file_);
-  if (child == nullptr || child->line == 0) {
-    view.line_ = line_;
-    view.column_ = column_;
-  }
+  view.InheritPlaceIfMissing(*this);
   return view;
 }
 

@@ -1,1 +1,291 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "server/server.h"
+
+#include <optimystic/abi/abi_version.h>
+#include <optimystic/collections/collection_type.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+
+#include "server/data_dir.h"
+
+namespace optimystic::server {
+
+namespace fs = std::filesystem;
+using runtime::plugin::PluginKind;
+using runtime::plugin::PluginKindName;
+
+namespace {
+
+constexpr const char* kBuiltinResolvers[] = {"replay", "reject", "last-writer-wins"};
+
+std::string JoinOrNone(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+
+}  // namespace
+
+Server::Server(runtime::config::NodeConfig config, runtime::logging::LogOutput& log)
+    : config_(std::move(config)), log_(log), logger_(log, "server") {}
+
+Server::~Server() { Stop(); }
+
+std::string Server::BuiltinPluginDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  return (exe.parent_path() / OPTIMYSTIC_PLUGIN_DIR_FROM_BIN).lexically_normal().string();
+}
+
+Status Server::LoadPlugins() {
+  std::vector<std::string> dirs;
+  if (config_.include_builtin_plugins) dirs.push_back(BuiltinPluginDir());
+  dirs.insert(dirs.end(), config_.plugin_dirs.begin(), config_.plugin_dirs.end());
+  for (const auto& dir : dirs) {
+    OPTIMYSTIC_RETURN_IF_ERROR(plugins_.LoadDirectory(dir));
+  }
+  for (const auto& p : plugins_.plugins()) {
+    logger_.Log(logging::LogLevel::kInfo,
+                "loaded plugin " + p.id + " " + p.version + " from " + p.path);
+  }
+  return Status::Ok();
+}
+
+Status Server::ValidateStorage() {
+  runtime::config::Settings where = config_.View("storage.plugin");
+  auto factory = plugins_.Factory<storage::StorageEngineFactory>(PluginKind::kStorage,
+                                                                 config_.storage_plugin);
+  if (!factory) {
+    return where.Error("unknown storage plugin '" + config_.storage_plugin +
+                       "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kStorage)) + ")");
+  }
+  return (*factory)->Validate(config_.StorageSettings());
+}
+
+Status Server::ValidateTransport() {
+  if (config_.transport_plugin.empty()) return Status::Ok();
+  runtime::config::Settings where = config_.View("transport.plugin");
+  auto factory = plugins_.Factory<transport::TransportFactory>(PluginKind::kTransport,
+                                                               config_.transport_plugin);
+  if (!factory) {
+    return where.Error("unknown transport plugin '" + config_.transport_plugin +
+                       "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kTransport)) +
+                       ")");
+  }
+  return (*factory)->Validate(config_.TransportSettings());
+}
+
+Status Server::ValidateCollections() {
+  std::vector<std::string> resolvers(std::begin(kBuiltinResolvers), std::end(kBuiltinResolvers));
+  for (const auto& name : plugins_.Names(PluginKind::kConflict)) resolvers.push_back(name);
+  auto check_resolver = [&](const std::string& path, const std::string& name) -> Status {
+    if (name.empty() || std::find(resolvers.begin(), resolvers.end(), name) != resolvers.end()) {
+      return Status::Ok();
+    }
+    return config_.View(path).Error("unknown conflict resolver '" + name +
+                                    "' (available: " + JoinOrNone(resolvers) + ")");
+  };
+  for (const auto& [type, options] : config_.collection_types) {
+    std::string path = "collections.types." + type;
+    auto factory = plugins_.Factory<collections::CollectionTypeFactory>(PluginKind::kCollection,
+                                                                        type);
+    if (!factory) {
+      return config_.View(path).Error(
+          "unknown collection type '" + type +
+          "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kCollection)) + ")");
+    }
+    OPTIMYSTIC_RETURN_IF_ERROR((*factory)->Validate(config_.CollectionTypeSettings(type)));
+    OPTIMYSTIC_RETURN_IF_ERROR(check_resolver(path + ".resolver", options.resolver));
+  }
+  for (const auto& [collection, resolver] : config_.collection_resolvers) {
+    OPTIMYSTIC_RETURN_IF_ERROR(check_resolver("collections.resolvers." + collection, resolver));
+  }
+  return Status::Ok();
+}
+
+Status Server::ValidateConfig() {
+  OPTIMYSTIC_RETURN_IF_ERROR(ValidateStorage());
+  OPTIMYSTIC_RETURN_IF_ERROR(ValidateTransport());
+  return ValidateCollections();
+}
+
+std::unique_ptr<PluginHost> Server::MakeHost(const std::string& component) {
+  return std::make_unique<PluginHost>(log_, component, metrics_, clock_, config_.data_dir,
+                                      peer_id_);
+}
+
+Status Server::RegisterNodeMetrics() {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      auto* build, metrics_.AddGauge("optimystic_build_info",
+                                     "Build of this node; the value is always 1.",
+                                     {{"version", OPTIMYSTIC_VERSION},
+                                      {"abi", std::to_string(OPTIMYSTIC_ABI_MAJOR) + "." +
+                                                  std::to_string(OPTIMYSTIC_ABI_MINOR)},
+                                      {"sdk", OPTIMYSTIC_SDK_VERSION},
+                                      {"peer_id", peer_id_}}));
+  build->Set(1);
+  for (const auto& p : plugins_.plugins()) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        auto* info, metrics_.AddGauge("optimystic_plugin_info",
+                                      "Plugins loaded by this node; the value is always 1.",
+                                      {{"name", p.id},
+                                       {"kind", std::string(PluginKindName(p.kind))},
+                                       {"version", p.version}}));
+    info->Set(1);
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      auto* start, metrics_.AddGauge("process_start_time_seconds",
+                                     "Start time of the process since unix epoch in seconds.", {}));
+  start->Set(static_cast<double>(clock_.NowUnixMs()) / 1000.0);
+  return Status::Ok();
+}
+
+Status Server::OpenStorage() {
+  auto factory = plugins_.Factory<storage::StorageEngineFactory>(PluginKind::kStorage,
+                                                                 config_.storage_plugin);
+  if (!factory) return factory.error();
+  hosts_.push_back(MakeHost("storage." + config_.storage_plugin));
+  auto engine = (*factory)->Create(config_.StorageSettings(), *hosts_.back());
+  if (!engine) return engine.error().WithContext("open storage." + config_.storage_plugin);
+  storage_ = std::move(*engine);
+  return Status::Ok();
+}
+
+Status Server::OpenTransport(StartInfo& info) {
+  if (config_.transport_plugin.empty()) {
+    logger_.Log(logging::LogLevel::kInfo, "no transport configured; client endpoint disabled");
+    return Status::Ok();
+  }
+  auto factory = plugins_.Factory<transport::TransportFactory>(PluginKind::kTransport,
+                                                               config_.transport_plugin);
+  if (!factory) return factory.error();
+  hosts_.push_back(MakeHost("transport." + config_.transport_plugin));
+  auto transport = (*factory)->Create(config_.TransportSettings(), *hosts_.back());
+  if (!transport) return transport.error().WithContext("open transport." + config_.transport_plugin);
+  transport_ = std::move(*transport);
+  handler_ = std::make_unique<RequestRouter>();
+  auto bound = transport_->Listen(config_.transport_listen, *handler_);
+  if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
+  info.client_url = *bound;
+  return Status::Ok();
+}
+
+namespace {
+
+// Publishes a storage engine's Stats() as metrics, refreshed at every scrape.
+class StorageStatsPublisher {
+ public:
+  static Result<std::function<void()>> Make(metrics::MetricsRegistry& m,
+                                            const storage::StorageEngine* const& engine,
+                                            const std::string& plugin) {
+    metrics::Labels l = {{"plugin", plugin}};
+    auto p = std::make_shared<StorageStatsPublisher>();
+    p->engine_ = &engine;
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->keys_, m.AddGauge("optimystic_storage_keys",
+                                                     "Live keys in the storage engine.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->live_, m.AddGauge("optimystic_storage_live_bytes",
+                                                     "Bytes of live keys and values.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->disk_, m.AddGauge("optimystic_storage_disk_bytes",
+                                                     "Bytes the storage engine uses on disk.", l));
+    const char* ops_help = "Storage engine operations, by operation.";
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->gets_, m.AddCounter("optimystic_storage_operations_total",
+                                                       ops_help, {{"plugin", plugin}, {"op", "get"}}));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->scans_, m.AddCounter("optimystic_storage_operations_total",
+                                                        ops_help, {{"plugin", plugin}, {"op", "scan"}}));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->writes_, m.AddCounter("optimystic_storage_operations_total",
+                                                         ops_help, {{"plugin", plugin}, {"op", "write"}}));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->read_bytes_, m.AddCounter("optimystic_storage_read_bytes_total",
+                                                             "Bytes read from storage.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->write_bytes_,
+                                m.AddCounter("optimystic_storage_write_bytes_total",
+                                             "Bytes written to storage.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->errors_, m.AddCounter("optimystic_storage_errors_total",
+                                                         "Storage engine errors.", l));
+    return std::function<void()>([p] { p->Refresh(); });
+  }
+
+ private:
+  static void Advance(metrics::Counter* c, uint64_t total) {
+    double delta = static_cast<double>(total) - c->Value();
+    if (delta > 0) c->Increment(delta);
+  }
+
+  void Refresh() {
+    std::lock_guard lock(mu_);  // scrapes may run on several exposer threads
+    const storage::StorageEngine* engine = *engine_;
+    if (engine == nullptr) return;
+    storage::StorageStats s = engine->Stats();
+    keys_->Set(static_cast<double>(s.keys));
+    live_->Set(static_cast<double>(s.live_bytes));
+    disk_->Set(static_cast<double>(s.disk_bytes));
+    Advance(gets_, s.reads_total);
+    Advance(scans_, s.scans_total);
+    Advance(writes_, s.writes_total);
+    Advance(read_bytes_, s.bytes_read_total);
+    Advance(write_bytes_, s.bytes_written_total);
+    Advance(errors_, s.errors_total);
+  }
+
+  std::mutex mu_;
+  const storage::StorageEngine* const* engine_ = nullptr;
+  metrics::Gauge *keys_ = nullptr, *live_ = nullptr, *disk_ = nullptr;
+  metrics::Counter *gets_ = nullptr, *scans_ = nullptr, *writes_ = nullptr;
+  metrics::Counter *read_bytes_ = nullptr, *write_bytes_ = nullptr, *errors_ = nullptr;
+};
+
+}  // namespace
+
+Result<StartInfo> Server::Start() {
+  StartInfo info;
+  OPTIMYSTIC_RETURN_IF_ERROR(PrepareDataDir(config_.data_dir));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(peer_id_, LoadOrCreatePeerId(config_.data_dir, config_.node_id));
+  log_.set_peer_id(peer_id_);
+  info.peer_id = peer_id_;
+  started_ = true;  // from here on, Stop has something to undo
+  OPTIMYSTIC_RETURN_IF_ERROR(RegisterNodeMetrics());
+  OPTIMYSTIC_RETURN_IF_ERROR(OpenStorage());
+  storage_view_ = storage_.get();
+  OPTIMYSTIC_ASSIGN_OR_RETURN(auto hook, StorageStatsPublisher::Make(metrics_, storage_view_,
+                                                                     config_.storage_plugin));
+  metrics_.AddCollectHook(std::move(hook));
+  if (config_.metrics_enabled) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::string bound, metrics_.Serve(config_.metrics_listen));
+    info.metrics_url = "http://" + bound + "/metrics";
+  }
+  OPTIMYSTIC_RETURN_IF_ERROR(OpenTransport(info));
+  logger_.Log(logging::LogLevel::kInfo,
+              "started: data_dir=" + config_.data_dir + " storage=" + config_.storage_plugin +
+                  " metrics=" + (info.metrics_url.empty() ? "off" : info.metrics_url) +
+                  " client=" + (info.client_url.empty() ? "none" : info.client_url));
+  return info;
+}
+
+void Server::Stop() {
+  if (!started_) return;
+  started_ = false;
+  logger_.Log(logging::LogLevel::kInfo, "stopping: draining and closing in reverse order");
+  if (transport_) {
+    Status s = transport_->Close();
+    if (!s.ok()) logger_.Log(logging::LogLevel::kWarn, "close transport: " + s.ToString());
+  }
+  metrics_.StopServing();
+  storage_view_ = nullptr;
+  if (storage_) {
+    Status s = storage_->Close();
+    if (!s.ok()) logger_.Log(logging::LogLevel::kError, "close storage: " + s.ToString());
+  }
+  transport_.reset();
+  handler_.reset();
+  storage_.reset();
+  logger_.Log(logging::LogLevel::kInfo, "stopped");
+}
+
+}  // namespace optimystic::server

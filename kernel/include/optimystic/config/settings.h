@@ -22,6 +22,8 @@
 
 namespace optimystic::config {
 
+struct SettingsEntry;
+
 // One node of a parsed configuration tree. Built by the host's YAML adapter.
 struct SettingsNode {
   enum class Kind : uint8_t { kNull = 0, kScalar = 1, kSequence = 2, kMap = 3 };
@@ -29,7 +31,7 @@ struct SettingsNode {
   std::string scalar;  // kScalar: the text as written
   bool quoted = false;  // a quoted scalar is always a string, never a number or boolean
   // kMap: (key, value) in source order; kSequence: ("", item).
-  std::vector<std::pair<std::string, SettingsNode>> children;
+  std::vector<SettingsEntry> children;
   uint32_t line = 0;    // 1-based; 0 when the value did not come from the file
   uint32_t column = 0;  // 1-based
   std::string origin;   // where a value not from the file came from, e.g. "--set" or "default"
@@ -37,6 +39,16 @@ struct SettingsNode {
   // Returns the child map entry `key`, or nullptr.
   const SettingsNode* Find(std::string_view key) const noexcept;
   SettingsNode* Find(std::string_view key) noexcept;
+};
+
+// A map entry or sequence item. Not std::pair: a pair of a still-incomplete SettingsNode is
+// rejected by some standard libraries.
+struct SettingsEntry {
+  SettingsEntry() = default;
+  SettingsEntry(std::string key, SettingsNode value)
+      : first(std::move(key)), second(std::move(value)) {}
+  std::string first;    // the key; empty for sequence items
+  SettingsNode second;  // the value
 };
 
 class Settings {
@@ -53,8 +65,8 @@ class Settings {
   bool is_scalar() const noexcept { return kind() == Kind::kScalar; }
   const std::string& path() const noexcept { return path_; }
 
-  // "optimystic.yaml:12:5: storage.settings.path" (or "...: storage.settings.path" when the
-  // value has no line, e.g. it came from --set).
+  // "optimystic.yaml:12:5: storage.settings.path", or for a value that did not come from the
+  // file "optimystic.yaml: (--set storage.settings.path) storage.settings.path".
   std::string Where() const;
   // InvalidArgument("<Where()>: <what>").
   Status Error(std::string_view what) const;
@@ -90,12 +102,14 @@ class Settings {
 
  private:
   std::string ChildPath(std::string_view key) const;
+  void InheritPlaceIfMissing(const Settings& parent) noexcept;
   Status TypeError(std::string_view expected) const;
   const SettingsNode* node_;
   std::string path_;
   std::string_view file_;
-  uint32_t line_;    // the node's line, or the nearest present ancestor's
+  uint32_t line_;    // the node's line; a missing node's parent's; 0 when not from the file
   uint32_t column_;
+  std::string_view origin_;  // where a value not from the file came from (e.g. "--set x.y")
 };
 
 }  // namespace optimystic::config

@@ -24,6 +24,8 @@ using optimystic::config::SettingsNode;
 
 struct CollectionTypeConfig {
   std::string resolver;  // empty: the type's default resolver
+
+  friend bool operator==(const CollectionTypeConfig&, const CollectionTypeConfig&) = default;
 };
 
 struct NodeConfig {
@@ -31,7 +33,7 @@ struct NodeConfig {
   std::string base_dir;  // absolute folder of the config file; relative paths resolve here
 
   // node
-  std::string node_id;  // empty: generated once and kept in <data_dir>/peer_id
+  std::string node_id;   // empty: generated once and kept in <data_dir>/peer_id
   std::string data_dir;  // absolute
   logging::LogLevel log_level = logging::LogLevel::kInfo;
 
@@ -62,7 +64,8 @@ struct NodeConfig {
   // The whole effective document (file + overrides), for plugin settings and --print-config.
   std::shared_ptr<const SettingsNode> root;
 
-  // Views of the plugin settings blocks (absent views when not given).
+  // Views of the plugin settings blocks (absent views when not given). A view points into `root`
+  // and `file`; it is valid while this NodeConfig lives and is not moved from.
   Settings StorageSettings() const;
   Settings TransportSettings() const;
   Settings CollectionTypeSettings(const std::string& type) const;

@@ -48,12 +48,19 @@ class PluginRegistry {
   // A missing or unreadable directory is IOError; a directory writable by group or others is
   // refused. Stops at the first refused file.
   Status LoadDirectory(const std::string& dir);
-  // Loads one plugin file. Refusals, in the order checked: file writable by group/others, file
-  // name not liboptimystic_<kind>_<name>.so, cannot open, missing entry symbol, descriptor
-  // struct_size too small, ABI major mismatch, ABI minor newer than the host, tier not CXX,
-  // toolchain tag mismatch, SDK hash mismatch, unknown kind, id not matching the file name,
-  // duplicate id (names the file that has it), no factory for the kind's interface.
+  // Loads one plugin file. Refusals, in the order checked: file or its directory writable by
+  // group/others, file name not liboptimystic_<kind>_<name>.so (InvalidArgument; an unknown kind
+  // word is Incompatible), cannot open, missing entry symbol, entry returning NULL, descriptor
+  // struct_size too small, ABI major mismatch, ABI minor newer than the host, tier not CXX, a
+  // NULL string field, toolchain tag mismatch, SDK hash mismatch, unknown kind, kind or id not
+  // matching the file name, duplicate id (names the file that has it), no factory for the
+  // kind's interface. A file that cannot be stat'ed is IOError. Every message starts with
+  // "plugin <path>: ".
   Status LoadFile(const std::string& path);
+  // Registers a plugin linked into the executable (static mode): `entry` is its entry function
+  // and `id` ("storage.memory") plays the part of the file name. From the entry call on, the
+  // checks and refusals are those of LoadFile; messages name "static plugin <id>".
+  Status AddStatic(std::string_view id, optimystic_plugin_entry_fn entry);
 
   const std::vector<PluginInfo>& plugins() const noexcept;
   // Names of the loaded plugins of `kind`, sorted.

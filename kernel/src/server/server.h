@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// Server: the composition root. It builds the node from a validated NodeConfig in three steps,
+// each reporting a different class of failure so that main() can choose the exit status:
+// LoadPlugins (the environment: plugin folders and libraries), ValidateConfig (the config
+// against what the plugins offer: names and plugin settings), Start (data dir, storage,
+// metrics, transport). Stop undoes Start in reverse order. It holds no logic of its own beyond
+// wiring; everything it builds is an ordinary object it owns.
+// Thread-safety: call every method from one thread.
+// Errors: Status values with context; nothing throws.
+#pragma once
+
+#include <optimystic/base/result.h>
+#include <optimystic/storage/storage_engine.h>
+#include <optimystic/transport/transport.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/system_clock.h"
+#include "runtime/config/node_config.h"
+#include "runtime/logging/spdlog_logger.h"
+#include "runtime/metrics/prometheus_metrics.h"
+#include "runtime/plugin/plugin_registry.h"
+#include "server/plugin_host.h"
+#include "server/request_router.h"
+
+namespace optimystic::server {
+
+struct StartInfo {
+  std::string peer_id;
+  std::string metrics_url;  // empty when metrics are disabled
+  std::string client_url;   // empty when no transport is configured
+};
+
+class Server {
+ public:
+  Server(runtime::config::NodeConfig config, runtime::logging::LogOutput& log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Scans the configured plugin folders (and the installation's, unless
+  // plugins.include_builtin is false). A missing folder or a refused library is an error.
+  Status LoadPlugins();
+  // Checks every plugin the config names exists, and lets each plugin's factory validate its
+  // settings. Opens nothing. Errors are config errors naming file, line and YAML path.
+  Status ValidateConfig();
+  // REQUIRES: LoadPlugins and ValidateConfig succeeded.
+  Result<StartInfo> Start();
+  // Stops accepting work and closes everything in reverse order of opening. Idempotent.
+  void Stop();
+
+  // The node's metrics, e.g. for tests and for services added later.
+  runtime::metrics::PrometheusMetrics& metrics() noexcept { return metrics_; }
+
+  // The installation's plugin folder, relative to the running executable.
+  static std::string BuiltinPluginDir();
+
+ private:
+  Status ValidateStorage();
+  Status ValidateTransport();
+  Status ValidateCollections();
+  Status RegisterNodeMetrics();
+  Status OpenStorage();
+  Status OpenTransport(StartInfo& info);
+  std::unique_ptr<PluginHost> MakeHost(const std::string& component);
+
+  // Declared first, destroyed last: every object a plugin made must be gone before its
+  // library is unloaded.
+  runtime::plugin::PluginRegistry plugins_;
+  runtime::config::NodeConfig config_;
+  runtime::logging::LogOutput& log_;
+  runtime::logging::ComponentLogger logger_;
+  base::SystemClock clock_;
+  runtime::metrics::PrometheusMetrics metrics_;
+  std::string peer_id_;
+  std::vector<std::unique_ptr<PluginHost>> hosts_;
+  std::unique_ptr<storage::StorageEngine> storage_;
+  const storage::StorageEngine* storage_view_ = nullptr;  // what metrics scrapes read
+  std::unique_ptr<transport::Transport> transport_;
+  std::unique_ptr<RequestRouter> handler_;
+  bool started_ = false;
+};
+
+}  // namespace optimystic::server
