@@ -41,3 +41,19 @@ function(optimystic_add_plugin NAME KIND)
     install(TARGETS ${target} LIBRARY DESTINATION ${OPTIMYSTIC_PLUGIN_INSTALL_DIR})
   endif()
 endfunction()
+
+# optimystic_add_plugin_library(TARGET SOURCES... [LIBRARIES libs...])
+# A static library holding a plugin's implementation, linked by the plugin module and directly by
+# its tests: position-independent, hidden symbols, no STB_GNU_UNIQUE symbols (see above), and
+# includable as "<kind>/<name>/header.h" from the plugins/ folder.
+function(optimystic_add_plugin_library target)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(${target} STATIC ${ARG_SOURCES} ${ARG_UNPARSED_ARGUMENTS})
+  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/../..)
+  target_link_libraries(${target} PUBLIC optimystic::sdk ${ARG_LIBRARIES})
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-fno-gnu-unique>)
+endfunction()

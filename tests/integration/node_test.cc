@@ -196,9 +196,24 @@ TEST_F(NodeTest, PrintConfigShowsEffectiveValues) {
   EXPECT_NE(r.out.find("listen: 127.0.0.1:0"), std::string::npos) << r.out;
 }
 
-TEST_F(NodeTest, ShippedDefaultConfigValidates) {
-  auto r = RunToExit(Node({"--validate-config", OPTIMYSTIC_SOURCE_DIR "/config/optimystic.yaml"}));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+TEST_F(NodeTest, ShippedDefaultConfigStartsAndItsMetricsPassPromtool) {
+  const std::string shipped = OPTIMYSTIC_SOURCE_DIR "/config/optimystic.yaml";
+  auto valid = RunToExit(Node({"--validate-config", shipped}));
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  // What `scripts/run` starts, moved to a temp data dir and a free port.
+  Subprocess node(Node({"--config", shipped, "--set", "node.data_dir=" + dir_.path() + "/data",
+                        "--set", "metrics.listen=127.0.0.1:0"}));
+  ASSERT_TRUE(node.Start());
+  auto ready = node.WaitForLine("optimystic-node ready", 30s);
+  ASSERT_TRUE(ready) << node.stderr_text();
+  auto response = HttpGet("127.0.0.1", MetricsPort(*ready), "/metrics");
+  ASSERT_EQ(response.status, 200) << response.error;
+  std::string scrape = dir_.path() + "/scrape.txt";
+  std::ofstream(scrape) << response.body;
+  auto lint = RunToExit({"/bin/sh", "-c", "promtool check metrics < " + scrape});
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+  ASSERT_TRUE(node.Signal(SIGTERM));
+  EXPECT_EQ(node.Wait(20s).value_or(-1), 0) << node.stderr_text();
 }
 
 TEST_F(NodeTest, CommandLineErrorsAndHelp) {

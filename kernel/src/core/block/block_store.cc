@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <optimystic/block/block_store.h>
+
+#include <utility>
+
+namespace optimystic::block {
+
+Result<Value> GetBlock(BlockSource& source, const BlockId& id, ReadPurpose purpose) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Value> block, source.TryGet(id, purpose));
+  if (!block.has_value()) {
+    return Status::NotFound("Missing block (" + id + ")");
+  }
+  return std::move(*block);
+}
+
+Status ApplyAndRecord(BlockStore& store, Value& block, const BlockOperation& op) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(BlockHeader header, HeaderOf(block));
+  // Apply to a copy first: an operation that cannot apply is never recorded.
+  Result<Value> changed = WithOperation(block, op);
+  if (!changed.has_value()) {
+    return changed.error().WithContext("block " + header.id);
+  }
+  Status status = store.Update(header.id, op);
+  if (!status.ok()) {
+    return status.WithContext("update block " + header.id);
+  }
+  block = std::move(changed).value();
+  return Status::Ok();
+}
+
+Status ApplyTransformsToStore(const Transforms& t, BlockStore& store) {
+  for (const BlockId& id : t.deletes) {
+    Status status = store.Delete(id);
+    if (!status.ok()) {
+      return status.WithContext("delete block " + id);
+    }
+  }
+  for (const auto& [id, block] : t.inserts) {
+    Status status = store.Insert(block);
+    if (!status.ok()) {
+      return status.WithContext("insert block " + id);
+    }
+  }
+  for (const auto& [id, ops] : t.updates) {
+    for (const BlockOperation& op : ops) {
+      Status status = store.Update(id, op);
+      if (!status.ok()) {
+        return status.WithContext("update block " + id);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace optimystic::block
