@@ -38,7 +38,7 @@ void FileStorageEngine::CompactorLoop() {
     std::lock_guard compact_lock(compact_mu_);
     Status s = CompactSealed(/*force=*/false);
     if (!s.ok() && !stopping_.load()) {
-      errors_total_.fetch_add(1, std::memory_order_relaxed);
+      (void)counters_.CountError(s);  // CompactSealed never fails with NotFound
       logger_.Log(LogLevel::kError, "file engine " + dir_ + ": compaction: " + s.ToString());
     }
   }
@@ -48,11 +48,11 @@ Status FileStorageEngine::Compact() noexcept {
   std::lock_guard compact_lock(compact_mu_);
   {
     std::lock_guard write_lock(write_mu_);
-    if (closed_ || stopping_.load()) return CountError(ClosedError());
-    if (!write_error_.ok()) return CountError(write_error_);
-    if (active_->size_bytes() > 0) OPTIMYSTIC_RETURN_IF_ERROR(CountError(RollLocked()));
+    if (closed_ || stopping_.load()) return counters_.CountError(ClosedError());
+    if (!write_error_.ok()) return counters_.CountError(write_error_);
+    if (active_->size_bytes() > 0) OPTIMYSTIC_RETURN_IF_ERROR(counters_.CountError(RollLocked()));
   }
-  return CountError(CompactSealed(/*force=*/true));
+  return counters_.CountError(CompactSealed(/*force=*/true));
 }
 
 Status FileStorageEngine::CompactSealed(bool force) {

@@ -97,13 +97,6 @@ Status FileStorageEngine::ClosedError() const {
   return Status::Unavailable("file engine " + dir_ + " is closed");
 }
 
-Status FileStorageEngine::CountError(Status status) const {
-  if (!status.ok() && status.code() != StatusCode::kNotFound) {
-    errors_total_.fetch_add(1, std::memory_order_relaxed);
-  }
-  return status;
-}
-
 // ---- Open and recovery ----------------------------------------------------------------------
 
 Status FileStorageEngine::Recover() {
@@ -295,12 +288,12 @@ Result<std::string_view> FileStorageEngine::ReadValue(std::string_view key,
 }
 
 Result<std::string> FileStorageEngine::Get(std::string_view key) noexcept {
-  reads_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountRead();
   Location location;
   std::shared_ptr<SegmentFile> pin;  // keeps the file open if a compaction retires it meanwhile
   {
     std::shared_lock lock(index_mu_);
-    if (closed_) return CountError(ClosedError());
+    if (closed_) return counters_.CountError(ClosedError());
     auto it = index_.find(key);
     if (it == index_.end()) return Status::NotFound("key '" + PrintableKey(key) + "'");
     location = it->second;
@@ -308,20 +301,20 @@ Result<std::string> FileStorageEngine::Get(std::string_view key) noexcept {
   }
   std::string buffer;
   Result<std::string_view> value = ReadValue(key, location, buffer);
-  if (!value) return CountError(value.error());
-  bytes_read_total_.fetch_add(value->size(), std::memory_order_relaxed);
+  if (!value) return counters_.CountError(value.error());
+  counters_.CountBytesRead(value->size());
   return std::string(*value);
 }
 
 Status FileStorageEngine::Scan(const ScanRange& range, ScanSink& sink) noexcept {
-  scans_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountScan();
   // The range's locations, copied under the lock, are a consistent snapshot: the bytes they
   // point at never change, and `pins` keeps their files open even if a compaction retires them.
   std::vector<std::pair<std::string, Location>> entries;
   std::vector<std::shared_ptr<SegmentFile>> pins;
   {
     std::shared_lock lock(index_mu_);
-    if (closed_) return CountError(ClosedError());
+    if (closed_) return counters_.CountError(ClosedError());
     ForEachInRange(index_, range, [&](const std::string& key, const Location& location) {
       entries.emplace_back(key, location);
     });
@@ -330,8 +323,8 @@ Status FileStorageEngine::Scan(const ScanRange& range, ScanSink& sink) noexcept 
   std::string buffer;
   for (const auto& [key, location] : entries) {
     Result<std::string_view> value = ReadValue(key, location, buffer);
-    if (!value) return CountError(value.error());
-    bytes_read_total_.fetch_add(key.size() + value->size(), std::memory_order_relaxed);
+    if (!value) return counters_.CountError(value.error());
+    counters_.CountBytesRead(key.size() + value->size());
     if (!sink.OnEntry(key, *value)) break;
   }
   return Status::Ok();
@@ -356,8 +349,8 @@ Status FileStorageEngine::ValidateBatch(const WriteBatch& batch) const {
 }
 
 Status FileStorageEngine::Write(const WriteBatch& batch, const WriteOptions& options) noexcept {
-  writes_total_.fetch_add(1, std::memory_order_relaxed);
-  OPTIMYSTIC_RETURN_IF_ERROR(CountError(ValidateBatch(batch)));
+  counters_.CountWrite();
+  OPTIMYSTIC_RETURN_IF_ERROR(counters_.CountError(ValidateBatch(batch)));
   RecordBuilder builder;  // encoded outside the lock; only the header waits for the sequence
   uint64_t logical_bytes = 0;
   for (const WriteBatch::Op& op : batch.ops()) {
@@ -365,18 +358,19 @@ Status FileStorageEngine::Write(const WriteBatch& batch, const WriteOptions& opt
     logical_bytes += op.key.size() + op.value.size();
   }
   std::lock_guard write_lock(write_mu_);
-  if (closed_) return CountError(ClosedError());
+  if (closed_) return counters_.CountError(ClosedError());
   if (batch.empty()) return Status::Ok();
-  if (!write_error_.ok()) return CountError(write_error_);
+  if (!write_error_.ok()) return counters_.CountError(write_error_);
   const uint64_t sequence = next_sequence_;
   std::string_view record = builder.Finish(RecordType::kBatch, sequence);
   bool rolled = false;
   if (active_->size_bytes() > 0 && active_->size_bytes() + record.size() > options_.segment_bytes) {
-    OPTIMYSTIC_RETURN_IF_ERROR(CountError(RollLocked()));
+    OPTIMYSTIC_RETURN_IF_ERROR(counters_.CountError(RollLocked()));
     rolled = true;
   }
   const uint64_t record_offset = active_->size_bytes();
-  OPTIMYSTIC_RETURN_IF_ERROR(CountError(AppendLocked(record, options.sync || options_.sync)));
+  OPTIMYSTIC_RETURN_IF_ERROR(
+      counters_.CountError(AppendLocked(record, options.sync || options_.sync)));
   ++next_sequence_;
   active_->NoteSequence(sequence);
   bool compact = false;
@@ -389,7 +383,7 @@ Status FileStorageEngine::Write(const WriteBatch& batch, const WriteOptions& opt
     }
     compact = rolled && SealedGarbageRatio() >= options_.compaction_min_garbage_ratio;
   }
-  bytes_written_total_.fetch_add(logical_bytes, std::memory_order_relaxed);
+  counters_.CountBytesWritten(logical_bytes);
   if (compact) RequestCompaction();
   return Status::Ok();
 }
@@ -433,11 +427,11 @@ double FileStorageEngine::SealedGarbageRatio() const {
 
 Status FileStorageEngine::Flush() noexcept {
   std::lock_guard write_lock(write_mu_);
-  if (closed_) return CountError(ClosedError());
-  if (!write_error_.ok()) return CountError(write_error_);
+  if (closed_) return counters_.CountError(ClosedError());
+  if (!write_error_.ok()) return counters_.CountError(write_error_);
   Status s = active_->Sync();
   if (!s.ok()) write_error_ = s;
-  return CountError(s);
+  return counters_.CountError(s);
 }
 
 Status FileStorageEngine::Close() noexcept {
@@ -466,7 +460,7 @@ Status FileStorageEngine::Close() noexcept {
     ::close(lock_fd_);  // releases the flock
     lock_fd_ = -1;
   }
-  return CountError(s);
+  return counters_.CountError(s);
 }
 
 StorageStats FileStorageEngine::Stats() const noexcept {
@@ -477,12 +471,7 @@ StorageStats FileStorageEngine::Stats() const noexcept {
     stats.live_bytes = live_kv_bytes_;
     for (const auto& file : segments_) stats.disk_bytes += file->size_bytes();
   }
-  stats.reads_total = reads_total_.load(std::memory_order_relaxed);
-  stats.scans_total = scans_total_.load(std::memory_order_relaxed);
-  stats.writes_total = writes_total_.load(std::memory_order_relaxed);
-  stats.bytes_read_total = bytes_read_total_.load(std::memory_order_relaxed);
-  stats.bytes_written_total = bytes_written_total_.load(std::memory_order_relaxed);
-  stats.errors_total = errors_total_.load(std::memory_order_relaxed);
+  counters_.FillStats(stats);
   return stats;
 }
 

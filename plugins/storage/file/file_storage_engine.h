@@ -20,6 +20,7 @@
 #include <optimystic/base/result.h>
 #include <optimystic/base/status.h>
 #include <optimystic/logging/logger.h>
+#include <optimystic/storage/storage_counters.h>
 #include <optimystic/storage/storage_engine.h>
 
 #include "storage/file/segment_file.h"
@@ -136,7 +137,6 @@ class FileStorageEngine final : public storage::StorageEngine {
                       const std::shared_ptr<SegmentFile>& output);
 
   Status ClosedError() const;
-  Status CountError(Status status) const;
   std::string SegmentPath(uint32_t number, std::string_view suffix = kSegmentSuffix) const;
 
   const FileStorageOptions options_;
@@ -165,12 +165,7 @@ class FileStorageEngine final : public storage::StorageEngine {
   std::atomic<bool> stopping_{false};
   std::thread compactor_;
 
-  std::atomic<uint64_t> reads_total_{0};
-  std::atomic<uint64_t> scans_total_{0};
-  std::atomic<uint64_t> writes_total_{0};
-  std::atomic<uint64_t> bytes_read_total_{0};
-  std::atomic<uint64_t> bytes_written_total_{0};
-  mutable std::atomic<uint64_t> errors_total_{0};
+  storage::StorageCounters counters_;
 };
 
 }  // namespace optimystic::plugins::storage_file

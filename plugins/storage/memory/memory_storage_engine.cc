@@ -70,12 +70,12 @@ MemoryStorageEngine::MemoryStorageEngine(MemoryStorageOptions options) noexcept
 Result<std::string> MemoryStorageEngine::Get(std::string_view key) noexcept {
   std::shared_lock lock(mu_);
   if (closed_) return ClosedError();
-  reads_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountRead();
   auto it = map_.find(key);
   if (it == map_.end()) {
     return Status::NotFound("memory engine: key " + KeyForMessage(key) + " not found");
   }
-  bytes_read_total_.fetch_add(it->second.size(), std::memory_order_relaxed);
+  counters_.CountBytesRead(it->second.size());
   return it->second;
 }
 
@@ -87,9 +87,9 @@ Status MemoryStorageEngine::Scan(const ScanRange& range, storage::ScanSink& sink
     entries = CollectRange(map_, range);
   }
   // The lock is released: the sink may call back into the engine.
-  scans_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountScan();
   for (const auto& [key, value] : entries) {
-    bytes_read_total_.fetch_add(key.size() + value.size(), std::memory_order_relaxed);
+    counters_.CountBytesRead(key.size() + value.size());
     if (!sink.OnEntry(key, value)) break;
   }
   return Status::Ok();
@@ -102,14 +102,13 @@ Status MemoryStorageEngine::Write(const WriteBatch& batch,
   if (options_.max_bytes != 0) {
     const uint64_t after = LiveBytesAfter(batch);
     if (after > options_.max_bytes) {
-      errors_total_.fetch_add(1, std::memory_order_relaxed);
-      return Status::IOError("memory engine full: the batch would take the live bytes to " +
-                             std::to_string(after) + ", max_bytes is " +
-                             std::to_string(options_.max_bytes));
+      return counters_.CountError(Status::IOError(
+          "memory engine full: the batch would take the live bytes to " + std::to_string(after) +
+          ", max_bytes is " + std::to_string(options_.max_bytes)));
     }
   }
   Apply(batch);
-  writes_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountWrite();
   return Status::Ok();
 }
 
@@ -144,7 +143,7 @@ void MemoryStorageEngine::Apply(const WriteBatch& batch) {
       map_.erase(it);
     }
   }
-  bytes_written_total_.fetch_add(written, std::memory_order_relaxed);
+  counters_.CountBytesWritten(written);
 }
 
 Status MemoryStorageEngine::Flush() noexcept {
@@ -169,18 +168,12 @@ storage::StorageStats MemoryStorageEngine::Stats() const noexcept {
     stats.live_bytes = live_bytes_;
   }
   stats.disk_bytes = 0;
-  stats.reads_total = reads_total_.load(std::memory_order_relaxed);
-  stats.scans_total = scans_total_.load(std::memory_order_relaxed);
-  stats.writes_total = writes_total_.load(std::memory_order_relaxed);
-  stats.bytes_read_total = bytes_read_total_.load(std::memory_order_relaxed);
-  stats.bytes_written_total = bytes_written_total_.load(std::memory_order_relaxed);
-  stats.errors_total = errors_total_.load(std::memory_order_relaxed);
+  counters_.FillStats(stats);
   return stats;
 }
 
 Status MemoryStorageEngine::ClosedError() const {
-  errors_total_.fetch_add(1, std::memory_order_relaxed);
-  return Status::Unavailable("memory engine is closed");
+  return counters_.CountError(Status::Unavailable("memory engine is closed"));
 }
 
 }  // namespace optimystic::plugins::storage_memory

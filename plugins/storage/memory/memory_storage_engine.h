@@ -12,9 +12,9 @@
 #include <optimystic/base/result.h>
 #include <optimystic/base/status.h>
 #include <optimystic/config/settings.h>
+#include <optimystic/storage/storage_counters.h>
 #include <optimystic/storage/storage_engine.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -63,12 +63,7 @@ class MemoryStorageEngine final : public storage::StorageEngine {
   uint64_t live_bytes_ = 0;  // guarded by mu_: sum of key and value sizes in map_
   bool closed_ = false;      // guarded by mu_
 
-  std::atomic<uint64_t> reads_total_{0};
-  std::atomic<uint64_t> scans_total_{0};
-  std::atomic<uint64_t> writes_total_{0};
-  std::atomic<uint64_t> bytes_read_total_{0};
-  std::atomic<uint64_t> bytes_written_total_{0};
-  mutable std::atomic<uint64_t> errors_total_{0};
+  storage::StorageCounters counters_;
 };
 
 }  // namespace optimystic::plugins::storage_memory

@@ -141,29 +141,22 @@ Status RocksDbStorageEngine::ClosedError() const {
   return Status::Unavailable("rocksdb engine " + path_ + " is closed");
 }
 
-Status RocksDbStorageEngine::CountError(Status status) const {
-  if (!status.ok() && status.code() != StatusCode::kNotFound) {
-    errors_total_.fetch_add(1, std::memory_order_relaxed);
-  }
-  return status;
-}
-
 Result<std::string> RocksDbStorageEngine::Get(std::string_view key) noexcept {
-  reads_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountRead();
   std::shared_lock lock(mu_);
-  if (!db_) return CountError(ClosedError());
+  if (!db_) return counters_.CountError(ClosedError());
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
   if (s.IsNotFound()) return Status::NotFound("rocksdb get " + path_ + ": key not found");
-  if (!s.ok()) return CountError(FromRocksDb(s, "get " + path_));
-  bytes_read_total_.fetch_add(value.size(), std::memory_order_relaxed);
+  if (!s.ok()) return counters_.CountError(FromRocksDb(s, "get " + path_));
+  counters_.CountBytesRead(value.size());
   return value;
 }
 
 Status RocksDbStorageEngine::Scan(const ScanRange& range, ScanSink& sink) noexcept {
-  scans_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountScan();
   std::shared_lock lock(mu_);
-  if (!db_) return CountError(ClosedError());
+  if (!db_) return counters_.CountError(ClosedError());
   const bool forward = range.direction == ScanDirection::kForward;
   const rocksdb::Slice start = ToSlice(range.start);
   const rocksdb::Slice end = ToSlice(range.end);
@@ -186,7 +179,7 @@ Status RocksDbStorageEngine::Scan(const ScanRange& range, ScanSink& sink) noexce
     if (forward && !range.end.empty() && key >= range.end) break;
     if (!forward && !range.start.empty() && key < range.start) break;
     const std::string_view value = ToView(it->value());
-    bytes_read_total_.fetch_add(key.size() + value.size(), std::memory_order_relaxed);
+    counters_.CountBytesRead(key.size() + value.size());
     if (!sink.OnEntry(key, value)) break;
     if (forward) {
       it->Next();
@@ -194,14 +187,14 @@ Status RocksDbStorageEngine::Scan(const ScanRange& range, ScanSink& sink) noexce
       it->Prev();
     }
   }
-  if (!it->status().ok()) return CountError(FromRocksDb(it->status(), "scan " + path_));
+  if (!it->status().ok()) return counters_.CountError(FromRocksDb(it->status(), "scan " + path_));
   return Status::Ok();
 }
 
 Status RocksDbStorageEngine::Write(const WriteBatch& batch, const WriteOptions& options) noexcept {
-  writes_total_.fetch_add(1, std::memory_order_relaxed);
+  counters_.CountWrite();
   std::shared_lock lock(mu_);
-  if (!db_) return CountError(ClosedError());
+  if (!db_) return counters_.CountError(ClosedError());
   if (batch.empty()) return Status::Ok();
   rocksdb::WriteBatch rocks_batch;
   uint64_t bytes = 0;
@@ -209,22 +202,22 @@ Status RocksDbStorageEngine::Write(const WriteBatch& batch, const WriteOptions& 
     rocksdb::Status s = op.kind == WriteBatch::OpKind::kPut
                             ? rocks_batch.Put(ToSlice(op.key), ToSlice(op.value))
                             : rocks_batch.Delete(ToSlice(op.key));
-    if (!s.ok()) return CountError(FromRocksDb(s, "write " + path_));
+    if (!s.ok()) return counters_.CountError(FromRocksDb(s, "write " + path_));
     bytes += op.key.size() + op.value.size();
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = options.sync || sync_;
   rocksdb::Status s = db_->Write(write_options, &rocks_batch);
-  if (!s.ok()) return CountError(FromRocksDb(s, "write " + path_));
-  bytes_written_total_.fetch_add(bytes, std::memory_order_relaxed);
+  if (!s.ok()) return counters_.CountError(FromRocksDb(s, "write " + path_));
+  counters_.CountBytesWritten(bytes);
   return Status::Ok();
 }
 
 Status RocksDbStorageEngine::Flush() noexcept {
   std::shared_lock lock(mu_);
-  if (!db_) return CountError(ClosedError());
+  if (!db_) return counters_.CountError(ClosedError());
   rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
-  if (!s.ok()) return CountError(FromRocksDb(s, "flush " + path_));
+  if (!s.ok()) return counters_.CountError(FromRocksDb(s, "flush " + path_));
   return Status::Ok();
 }
 
@@ -234,8 +227,8 @@ Status RocksDbStorageEngine::Close() noexcept {
   const rocksdb::Status flushed = db_->FlushWAL(/*sync=*/true);
   const rocksdb::Status closed = db_->Close();
   db_.reset();
-  if (!flushed.ok()) return CountError(FromRocksDb(flushed, "close " + path_));
-  if (!closed.ok()) return CountError(FromRocksDb(closed, "close " + path_));
+  if (!flushed.ok()) return counters_.CountError(FromRocksDb(flushed, "close " + path_));
+  if (!closed.ok()) return counters_.CountError(FromRocksDb(closed, "close " + path_));
   return Status::Ok();
 }
 
@@ -262,12 +255,7 @@ StorageStats RocksDbStorageEngine::Stats() const noexcept {
       stats.disk_bytes = IntProperty("rocksdb.total-sst-files-size") + WalBytes();
     }
   }
-  stats.reads_total = reads_total_.load(std::memory_order_relaxed);
-  stats.scans_total = scans_total_.load(std::memory_order_relaxed);
-  stats.writes_total = writes_total_.load(std::memory_order_relaxed);
-  stats.bytes_read_total = bytes_read_total_.load(std::memory_order_relaxed);
-  stats.bytes_written_total = bytes_written_total_.load(std::memory_order_relaxed);
-  stats.errors_total = errors_total_.load(std::memory_order_relaxed);
+  counters_.FillStats(stats);
   return stats;
 }
 

@@ -14,9 +14,9 @@
 
 #include <optimystic/base/result.h>
 #include <optimystic/base/status.h>
+#include <optimystic/storage/storage_counters.h>
 #include <optimystic/storage/storage_engine.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
@@ -70,7 +70,6 @@ class RocksDbStorageEngine final : public storage::StorageEngine {
   RocksDbStorageEngine(std::string path, bool sync, rocksdb::DB* db) noexcept;
 
   Status ClosedError() const;
-  Status CountError(Status status) const;
   uint64_t IntProperty(const char* name) const;  // REQUIRES: mu_ held and db_ open
   uint64_t WalBytes() const;                     // REQUIRES: mu_ held and db_ open
 
@@ -79,12 +78,7 @@ class RocksDbStorageEngine final : public storage::StorageEngine {
   mutable std::shared_mutex mu_;     // shared by every call; exclusive for Close
   std::unique_ptr<rocksdb::DB> db_;  // guarded by mu_; null once closed
 
-  std::atomic<uint64_t> reads_total_{0};
-  std::atomic<uint64_t> scans_total_{0};
-  std::atomic<uint64_t> writes_total_{0};
-  std::atomic<uint64_t> bytes_read_total_{0};
-  std::atomic<uint64_t> bytes_written_total_{0};
-  mutable std::atomic<uint64_t> errors_total_{0};
+  storage::StorageCounters counters_;
 };
 
 }  // namespace optimystic::plugins::storage_rocksdb
