@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// Repository: one storage node's versioned block store (SPEC.md §1.10, §6.2–6.4) over an ordered
+// key-value StorageEngine. Per block it keeps metadata, a revision index, committed and pending
+// transforms, and materializations at checkpoints (layout in repository_format.h). It serves the
+// IRepo operations get (with read-driven promotion), pend, commit and cancel. Every operation's
+// writes go to the engine as one WriteBatch (synced unless RepositoryOptions::sync is false), so
+// a crash never leaves half a commit, pend, cancel or promotion behind. It keeps invariant P
+// (no block holds a pending and a committed record of one action: commit and promotion move the
+// record in one batch) and invariant L (latest never advances to a revision it cannot
+// materialize). It has no clock, randomness or I/O of its own.
+// Thread-safety: every method may be called concurrently. Operations take per-block locks, in
+// sorted id order, for the blocks they read and write; a get holds one block's lock at a time.
+// Errors: refusals that belong to the protocol (stale, missing pending, missing base) are
+// StaleFailure values inside the result. A Status error means the operation did not happen:
+// engine faults propagate with context, and stored bytes that fail to decode are Corruption
+// naming the block id and key.
+#pragma once
+
+#include <optimystic/base/result.h>
+#include <optimystic/base/status.h>
+#include <optimystic/storage/storage_engine.h>
+#include <optimystic/transactor/transactor_types.h>
+
+#include "core/repository/block_locks.h"
+
+#include <optional>
+#include <string_view>
+
+namespace optimystic::core::repository {
+
+class BlockReader;
+
+struct RepositoryOptions {
+  bool sync = true;  // WriteOptions::sync of every batch: durable once an operation returns
+};
+
+class Repository final {
+ public:
+  // `engine` must outlive the repository.
+  explicit Repository(storage::StorageEngine& engine, RepositoryOptions options = {}) noexcept
+      : engine_(engine), options_(options) {}
+  Repository(const Repository&) = delete;
+  Repository& operator=(const Repository&) = delete;
+
+  // One entry per distinct requested id. With a context, first promotes every
+  // context.committed action ahead of the block's latest whose pending record is held here
+  // (ascending rev, one batch each), then reads at context.rev, overlaying context.action_id's
+  // pending transform when the block holds one. Without a context, reads the latest revision.
+  Result<transactor::GetBlockResults> Get(const transactor::BlockGets& gets);
+
+  // Stores the action's per-block transforms as pending, unless a touched block is stale
+  // (committed at or past request.rev, or an insert of an existing block) or, under policies
+  // kFail and kReturn, other actions are pending on it (SPEC.md §6.3).
+  Result<transactor::PendResult> Pend(const transactor::PendRequest& request);
+
+  // Commits the action's pending records at request.rev on request.block_ids, all or none
+  // (SPEC.md §6.4). Idempotent for a block already at (rev, action_id). Refuses with `missing`
+  // (grouped by action) and `stale_at` when a block is at or past rev under another action, with
+  // "Pending action ... not found" when a record is missing, and with a reason starting
+  // "missing-base-revision" (dropping that block's pending record) when a transform without an
+  // insert has no committed base here.
+  Result<transactor::CommitResult> Commit(const transactor::CommitRequest& request);
+
+  // Deletes the action's pending record on each block (absent records are ignored).
+  Status Cancel(const transactor::ActionBlocks& actions);
+
+ private:
+  Result<transactor::GetBlockResult> GetOne(const block::BlockId& id,
+                                            const std::optional<transactor::ActionContext>& ctx);
+  // Read-driven promotion (SPEC.md §1.10 step 1). True when a promotion was refused, so that an
+  // absent answer for the block is a guess. REQUIRES: the block's lock is held.
+  Result<bool> Promote(BlockReader& reader, const transactor::ActionContext& ctx);
+  Status Write(const storage::WriteBatch& batch, std::string_view what);
+
+  storage::StorageEngine& engine_;
+  const RepositoryOptions options_;
+  BlockLockTable locks_;
+};
+
+}  // namespace optimystic::core::repository

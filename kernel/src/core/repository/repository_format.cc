@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/repository/repository_format.h"
+
+#include <cstdio>
+
+namespace optimystic::core::repository {
+namespace {
+
+void AppendRev(std::string& key, uint64_t rev) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((rev >> shift) & 0xff));
+  }
+}
+
+}  // namespace
+
+std::string BlockPrefix(const block::BlockId& id) {
+  std::string key = "b/";
+  key.reserve(id.size() + 4);
+  for (char c : id) {
+    key.push_back(c);
+    if (c == '\0') {
+      key.push_back(static_cast<char>(0xff));
+    }
+  }
+  key.push_back('\0');
+  return key;
+}
+
+std::string TagPrefix(const block::BlockId& id, char tag) {
+  std::string key = BlockPrefix(id);
+  key.push_back(tag);
+  return key;
+}
+
+std::string MetaKey(const block::BlockId& id) { return TagPrefix(id, kMetaTag); }
+
+std::string RevisionKey(const block::BlockId& id, uint64_t rev) {
+  std::string key = TagPrefix(id, kRevisionTag);
+  AppendRev(key, rev);
+  return key;
+}
+
+std::string CommittedKey(const block::BlockId& id, std::string_view action_id) {
+  return TagPrefix(id, kCommittedTag).append(action_id);
+}
+
+std::string PendingKey(const block::BlockId& id, std::string_view action_id) {
+  return TagPrefix(id, kPendingTag).append(action_id);
+}
+
+std::string MaterializedKey(const block::BlockId& id, uint64_t rev) {
+  std::string key = TagPrefix(id, kMaterializedTag);
+  AppendRev(key, rev);
+  return key;
+}
+
+std::optional<uint64_t> ParseRevKey(std::string_view key, std::string_view prefix) {
+  if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) {
+    return std::nullopt;
+  }
+  uint64_t rev = 0;
+  for (size_t i = prefix.size(); i < key.size(); ++i) {
+    rev = (rev << 8) | static_cast<unsigned char>(key[i]);
+  }
+  return rev;
+}
+
+std::optional<std::string> ParseActionKey(std::string_view key, std::string_view prefix) {
+  if (key.size() < prefix.size() || key.substr(0, prefix.size()) != prefix) {
+    return std::nullopt;
+  }
+  return std::string(key.substr(prefix.size()));
+}
+
+std::string PrintableKey(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out.push_back(c);
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", byte);
+      out.append(buf);
+    }
+  }
+  return out;
+}
+
+}  // namespace optimystic::core::repository
