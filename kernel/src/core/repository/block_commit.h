@@ -36,17 +36,18 @@ enum class BlockCommitKind : uint8_t {
 struct BlockCommitPlan {
   BlockCommitKind kind = BlockCommitKind::kReady;
   std::string reason;  // set unless kReady
+  BlockMeta meta;      // kReady: the metadata the batch writes
 };
 
-// Plans committing `pending` as `action_id` at `rev` on `reader`'s block, whose metadata is
-// `meta`. On kReady appends to `batch`: the revision-index entry, the committed transform, the
-// deletion of the pending record (invariant P: one batch moves the record), the new tip's
-// materialization (none for a tombstone), the pruning of the previous tip's materialization
-// unless it is a checkpoint or range floor, and the new metadata. Appends nothing otherwise.
+// Plans committing `pending` (the block's pending record of `action_id`, as loaded) at `rev` on
+// `reader`'s block, whose metadata is `meta`. On kReady appends to `batch`: the revision-index
+// entry, the committed transform (the pending record's bytes), the deletion of the pending
+// record (invariant P: one batch moves the record), the new tip's materialization (none for a
+// tombstone), the pruning of the previous tip's materialization unless it is a checkpoint or
+// range floor, and the new metadata. Appends nothing otherwise.
 // REQUIRES: rev > meta->latest->rev when there is a latest.
 Result<BlockCommitPlan> PlanBlockCommit(BlockReader& reader, const std::optional<BlockMeta>& meta,
                                         const transactor::ActionId& action_id, uint64_t rev,
-                                        const block::Transform& pending,
-                                        storage::WriteBatch& batch);
+                                        const TransformRecord& pending, storage::WriteBatch& batch);
 
 }  // namespace optimystic::core::repository

@@ -47,12 +47,12 @@ Result<std::optional<std::string>> BlockReader::GetKey(const std::string& key) {
 }
 
 Result<std::optional<BlockMeta>> BlockReader::LoadMeta() {
-  const std::string key = MetaKey(id_);
+  const std::string key = keys_.Meta();
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetKey(key));
   if (!bytes) {
     return std::optional<BlockMeta>();
   }
-  Result<BlockMeta> meta = DecodeBlockMeta(*bytes);
+  Result<BlockMeta> meta = DecodeBlockMeta(*bytes, block::DecodeMode::kTrusted);
   if (!meta) {
     return Corrupt(key, meta.error().message());
   }
@@ -60,7 +60,7 @@ Result<std::optional<BlockMeta>> BlockReader::LoadMeta() {
 }
 
 Result<std::vector<transactor::ActionId>> BlockReader::ListPendings() {
-  const std::string prefix = TagPrefix(id_, kPendingTag);
+  const std::string prefix = keys_.Tag(kPendingTag);
   CollectSink sink;
   OPTIMYSTIC_RETURN_IF_ERROR(engine_.Scan(storage::ScanRange::Prefix(prefix), sink)
                                  .WithContext("block " + id_ + ": list pending records"));
@@ -75,36 +75,48 @@ Result<std::vector<transactor::ActionId>> BlockReader::ListPendings() {
   return ids;
 }
 
-Result<std::optional<block::Transform>> BlockReader::LoadTransform(const std::string& key) {
+Result<std::optional<TransformRecord>> BlockReader::LoadTransform(const std::string& key) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetKey(key));
   if (!bytes) {
-    return std::optional<block::Transform>();
+    return std::optional<TransformRecord>();
   }
-  Result<block::Transform> transform = block::DecodeTransform(*bytes);
+  Result<block::Transform> transform = block::DecodeTransform(*bytes, block::DecodeMode::kTrusted);
   if (!transform) {
     return Corrupt(key, transform.error().message());
   }
-  return std::optional<block::Transform>(std::move(*transform));
+  return std::optional<TransformRecord>(TransformRecord{std::move(*transform), std::move(*bytes)});
+}
+
+Result<std::optional<block::Transform>> BlockReader::LoadTransformOnly(const std::string& key) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<TransformRecord> record, LoadTransform(key));
+  if (!record) {
+    return std::optional<block::Transform>();
+  }
+  return std::optional<block::Transform>(std::move(record->transform));
 }
 
 Result<std::optional<block::Transform>> BlockReader::LoadPending(
     const transactor::ActionId& action_id) {
-  return LoadTransform(PendingKey(id_, action_id));
+  return LoadTransformOnly(keys_.Pending(action_id));
+}
+
+Result<std::optional<TransformRecord>> BlockReader::LoadPendingRecord(
+    const transactor::ActionId& action_id) {
+  return LoadTransform(keys_.Pending(action_id));
 }
 
 Result<std::optional<block::Transform>> BlockReader::LoadCommitted(
     const transactor::ActionId& action_id) {
-  return LoadTransform(CommittedKey(id_, action_id));
+  return LoadTransformOnly(keys_.Committed(action_id));
 }
 
 Result<bool> BlockReader::HasPending(const transactor::ActionId& action_id) {
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetKey(PendingKey(id_, action_id)));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetKey(keys_.Pending(action_id)));
   return bytes.has_value();
 }
 
 Result<bool> BlockReader::HasCommitted(const transactor::ActionId& action_id) {
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                              GetKey(CommittedKey(id_, action_id)));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetKey(keys_.Committed(action_id)));
   return bytes.has_value();
 }
 
@@ -113,14 +125,14 @@ Result<block::Transform> BlockReader::RequireCommitted(const ActionRev& entry) {
                               LoadCommitted(entry.action_id));
   if (!transform) {
     return Corrupt(
-        CommittedKey(id_, entry.action_id),
+        keys_.Committed(entry.action_id),
         "rev " + std::to_string(entry.rev) + " names an action with no committed record");
   }
   return std::move(*transform);
 }
 
 Result<std::vector<ActionRev>> BlockReader::ScanRevisions(const storage::ScanRange& range) {
-  const std::string prefix = TagPrefix(id_, kRevisionTag);
+  const std::string prefix = keys_.Tag(kRevisionTag);
   CollectSink sink;
   OPTIMYSTIC_RETURN_IF_ERROR(
       engine_.Scan(range, sink).WithContext("block " + id_ + ": scan revision index"));
@@ -144,18 +156,31 @@ Result<std::vector<ActionRev>> BlockReader::ListRevisions(uint64_t from, uint64_
     return std::vector<ActionRev>();
   }
   storage::ScanRange range;
-  range.start = RevisionKey(id_, from);
-  range.end = Successor(RevisionKey(id_, to));
+  range.start = keys_.Revision(from);
+  range.end = Successor(keys_.Revision(to));
   return ScanRevisions(range);
 }
 
 Result<std::vector<ActionRev>> BlockReader::RevisionsAtOrBelow(uint64_t upper, uint64_t limit) {
   storage::ScanRange range;
-  range.start = TagPrefix(id_, kRevisionTag);
-  range.end = Successor(RevisionKey(id_, upper));
+  range.start = keys_.Tag(kRevisionTag);
+  range.end = Successor(keys_.Revision(upper));
   range.direction = storage::ScanDirection::kBackward;
   range.limit = limit;
   return ScanRevisions(range);
+}
+
+Result<std::optional<block::Value>> BlockReader::LoadMaterialized(uint64_t rev) {
+  const std::string key = keys_.Materialized(rev);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetKey(key));
+  if (!bytes) {
+    return std::optional<block::Value>();
+  }
+  Result<block::Value> decoded = block::DecodeBlock(*bytes, block::DecodeMode::kTrusted);
+  if (!decoded) {
+    return Corrupt(key, decoded.error().message());
+  }
+  return std::optional<block::Value>(std::move(*decoded));
 }
 
 Result<MaterializedBlock> BlockReader::Materialize(uint64_t rev) {
@@ -164,21 +189,17 @@ Result<MaterializedBlock> BlockReader::Materialize(uint64_t rev) {
   bool based = false;
   constexpr uint64_t kChunk = kCheckpointInterval + 1;
   // Walk down from `rev` to the nearest materialization or base-independent transform. The
-  // checkpoints keep this within one chunk; later chunks only serve damaged or odd histories.
-  for (uint64_t upper = rev; !based && upper > 0;) {
-    OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<ActionRev> chunk, RevisionsAtOrBelow(upper, kChunk));
+  // newest entry usually has one (the tip always does), so the first scan asks for one entry;
+  // the checkpoints keep the rest within one more chunk, and later chunks only serve damaged or
+  // odd histories.
+  for (uint64_t upper = rev, limit = 1; !based && upper > 0; limit = kChunk) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<ActionRev> chunk, RevisionsAtOrBelow(upper, limit));
     for (const ActionRev& entry : chunk) {
       if (!out.at) {
         out.at = entry;
       }
-      const std::string key = MaterializedKey(id_, entry.rev);
-      OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetKey(key));
-      if (bytes) {
-        Result<block::Value> decoded = block::DecodeBlock(*bytes);
-        if (!decoded) {
-          return Corrupt(key, decoded.error().message());
-        }
-        out.block = std::move(*decoded);
+      OPTIMYSTIC_ASSIGN_OR_RETURN(out.block, LoadMaterialized(entry.rev));
+      if (out.block) {
         based = true;
         break;
       }
@@ -189,7 +210,7 @@ Result<MaterializedBlock> BlockReader::Materialize(uint64_t rev) {
         break;
       }
     }
-    if (chunk.size() < kChunk) {
+    if (chunk.size() < limit) {
       break;
     }
     upper = chunk.back().rev - 1;
@@ -198,14 +219,14 @@ Result<MaterializedBlock> BlockReader::Materialize(uint64_t rev) {
     return out;  // nothing committed at or below `rev`
   }
   if (!based) {
-    return Corrupt(MaterializedKey(id_, out.at->rev),
+    return Corrupt(keys_.Materialized(out.at->rev),
                    "no materialization or base-independent revision at or below rev " +
                        std::to_string(out.at->rev));
   }
   for (auto it = replay.rbegin(); it != replay.rend(); ++it) {
     Result<std::optional<block::Value>> next = block::ApplyTransform(out.block, *it);
     if (!next) {
-      return Corrupt(RevisionKey(id_, out.at->rev),
+      return Corrupt(keys_.Revision(out.at->rev),
                      "replaying a committed transform: " + std::string(next.error().message()));
     }
     out.block = std::move(*next);

@@ -7,7 +7,9 @@
 // it reads, so that the records it sees belong together.
 // Errors: engine failures propagate with the block id and key as context; stored bytes that fail
 // to decode, and records that ought to exist but do not, are Corruption naming the block id and
-// the key. A reader never returns data it could not verify.
+// the key. A reader never returns data it could not verify. It decodes in
+// block::DecodeMode::kTrusted (the records are the repository's own writes): every structural
+// check stays, only the canonical-bytes re-encoding is skipped.
 #pragma once
 
 #include <optimystic/base/result.h>
@@ -18,6 +20,7 @@
 #include <optimystic/transactor/transactor_types.h>
 
 #include "core/repository/block_record.h"
+#include "core/repository/repository_format.h"
 
 #include <cstdint>
 #include <optional>
@@ -35,19 +38,29 @@ struct MaterializedBlock {
   std::optional<transactor::ActionRev> at;
 };
 
+// A stored transform record and the bytes it was decoded from.
+struct TransformRecord {
+  block::Transform transform;
+  std::string bytes;
+};
+
 class BlockReader final {
  public:
   // `engine` must outlive the reader.
   BlockReader(storage::StorageEngine& engine, block::BlockId id)
-      : engine_(engine), id_(std::move(id)) {}
+      : engine_(engine), id_(std::move(id)), keys_(id_) {}
 
   const block::BlockId& id() const noexcept { return id_; }
+  // The block's keys, for the writes that go with these reads.
+  const BlockKeys& keys() const noexcept { return keys_; }
 
   // The metadata record, or nullopt when nothing was ever committed here.
   Result<std::optional<BlockMeta>> LoadMeta();
   // The action ids with a pending record on the block, in byte order.
   Result<std::vector<transactor::ActionId>> ListPendings();
   Result<std::optional<block::Transform>> LoadPending(const transactor::ActionId& action_id);
+  // LoadPending with the stored bytes (which a commit moves to the committed record as is).
+  Result<std::optional<TransformRecord>> LoadPendingRecord(const transactor::ActionId& action_id);
   Result<std::optional<block::Transform>> LoadCommitted(const transactor::ActionId& action_id);
   // The committed transform of a revision-index entry; Corruption when it is missing.
   Result<block::Transform> RequireCommitted(const transactor::ActionRev& entry);
@@ -65,11 +78,15 @@ class BlockReader final {
   // Revision-index entries with rev <= `upper`, descending, at most `limit`.
   Result<std::vector<transactor::ActionRev>> RevisionsAtOrBelow(uint64_t upper, uint64_t limit);
   Result<std::vector<transactor::ActionRev>> ScanRevisions(const storage::ScanRange& range);
-  Result<std::optional<block::Transform>> LoadTransform(const std::string& key);
+  Result<std::optional<TransformRecord>> LoadTransform(const std::string& key);
+  Result<std::optional<block::Transform>> LoadTransformOnly(const std::string& key);
+  // The materialization at `rev`, or nullopt when there is none.
+  Result<std::optional<block::Value>> LoadMaterialized(uint64_t rev);
   Status Corrupt(const std::string& key, std::string_view why) const;
 
   storage::StorageEngine& engine_;
-  const block::BlockId id_;
+  block::BlockId id_;
+  BlockKeys keys_;
 };
 
 }  // namespace optimystic::core::repository

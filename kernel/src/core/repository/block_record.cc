@@ -69,13 +69,18 @@ bool BlockMeta::IsRangeFloor(uint64_t rev) const {
 }
 
 std::string EncodeBlockMeta(const BlockMeta& meta) {
+  // Built member by member: initializer lists copy every element once more.
   Value v = Value::object();
   if (meta.latest) {
-    v["latest"] = Value{{"a", meta.latest->action_id}, {"r", meta.latest->rev}};
+    Value latest = Value::object();
+    latest["a"] = meta.latest->action_id;
+    latest["r"] = meta.latest->rev;
+    v["latest"] = std::move(latest);
   }
   Value ranges = Value::array();
   for (const RevisionRange& range : meta.ranges) {
-    Value r = Value::array({range.start});
+    Value r = Value::array();
+    r.push_back(range.start);
     if (range.end) {
       r.push_back(*range.end);
     }
@@ -86,8 +91,8 @@ std::string EncodeBlockMeta(const BlockMeta& meta) {
   return block::EncodeValue(v);
 }
 
-Result<BlockMeta> DecodeBlockMeta(std::string_view bytes) {
-  Result<Value> decoded = block::DecodeValue(bytes);
+Result<BlockMeta> DecodeBlockMeta(std::string_view bytes, block::DecodeMode mode) {
+  Result<Value> decoded = block::DecodeValue(bytes, mode);
   if (!decoded) {
     return Status::Corruption(decoded.error().message()).WithContext("metadata");
   }

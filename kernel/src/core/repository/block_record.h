@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optimystic/base/result.h>
+#include <optimystic/block/codec.h>
 #include <optimystic/transactor/transactor_types.h>
 
 #include <cstdint>
@@ -36,6 +37,8 @@ struct BlockMeta {
 };
 
 std::string EncodeBlockMeta(const BlockMeta& meta);
-Result<BlockMeta> DecodeBlockMeta(std::string_view bytes);
+// `mode` as for block::DecodeValue: kTrusted for the repository's own stored records.
+Result<BlockMeta> DecodeBlockMeta(std::string_view bytes,
+                                  block::DecodeMode mode = block::DecodeMode::kCanonical);
 
 }  // namespace optimystic::core::repository

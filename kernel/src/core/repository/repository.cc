@@ -112,11 +112,17 @@ Status FillPendingTransforms(storage::StorageEngine& engine, std::vector<ActionP
   return Status::Ok();
 }
 
+// One block of a pend, with its transform.
+struct PendTarget {
+  BlockReader reader;
+  Transform transform;
+};
+
 // One block of a commit that still has to take the action.
 struct CommitTarget {
-  BlockId id;
+  BlockReader reader;
   std::optional<BlockMeta> meta;
-  Transform pending;
+  TransformRecord pending;
 };
 
 // Adds the committed actions at revs [from, to] of `reader`'s block to `grouped` (by action).
@@ -136,18 +142,16 @@ Status CollectMissing(BlockReader& reader, uint64_t from, uint64_t to,
 // Plans every target's commit into `batch`, and the invariant-L drops into `drops`. Returns the
 // refusal reasons, missing-base ones first (so the reason starts with their prefix); empty when
 // every block is ready.
-Result<std::string> PlanCommit(storage::StorageEngine& engine,
-                               const transactor::CommitRequest& request,
-                               const std::vector<CommitTarget>& targets, storage::WriteBatch& batch,
+Result<std::string> PlanCommit(const transactor::CommitRequest& request,
+                               std::vector<CommitTarget>& targets, storage::WriteBatch& batch,
                                storage::WriteBatch& drops) {
   std::string reasons;
-  for (const CommitTarget& target : targets) {
-    BlockReader reader(engine, target.id);
+  for (CommitTarget& target : targets) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(BlockCommitPlan plan,
-                                PlanBlockCommit(reader, target.meta, request.action_id, request.rev,
-                                                target.pending, batch));
+                                PlanBlockCommit(target.reader, target.meta, request.action_id,
+                                                request.rev, target.pending, batch));
     if (plan.kind == BlockCommitKind::kMissingBase) {
-      drops.Delete(PendingKey(target.id, request.action_id));
+      drops.Delete(target.reader.keys().Pending(request.action_id));
       reasons = plan.reason + (reasons.empty() ? "" : "; ") + reasons;
     } else if (plan.kind == BlockCommitKind::kRefused) {
       reasons += (reasons.empty() ? "" : "; ") + plan.reason;
@@ -194,18 +198,18 @@ Result<transactor::GetBlockResults> Repository::Get(const transactor::BlockGets&
   return results;
 }
 
-Result<bool> Repository::Promote(BlockReader& reader, const ActionContext& ctx) {
+Result<bool> Repository::Promote(BlockReader& reader, const ActionContext& ctx,
+                                 std::optional<BlockMeta>& meta) {
   std::vector<ActionRev> committed = ctx.committed;
   std::stable_sort(committed.begin(), committed.end(),
                    [](const ActionRev& a, const ActionRev& b) { return a.rev < b.rev; });
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<BlockMeta> meta, reader.LoadMeta());
   for (const ActionRev& entry : committed) {
     const uint64_t latest = meta && meta->latest ? meta->latest->rev : 0;
     if (entry.rev <= latest || entry.action_id.empty()) {
       continue;
     }
-    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Transform> pending,
-                                reader.LoadPending(entry.action_id));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<TransformRecord> pending,
+                                reader.LoadPendingRecord(entry.action_id));
     if (!pending) {
       continue;
     }
@@ -215,7 +219,7 @@ Result<bool> Repository::Promote(BlockReader& reader, const ActionContext& ctx) 
     const std::string what = "promote " + entry.action_id + " on block " + reader.id();
     if (plan.kind == BlockCommitKind::kMissingBase) {
       // Invariant L: the record can never be promoted here; drop it, the node heals from peers.
-      batch.Delete(PendingKey(reader.id(), entry.action_id));
+      batch.Delete(reader.keys().Pending(entry.action_id));
       OPTIMYSTIC_RETURN_IF_ERROR(Write(batch, what));
       return true;
     }
@@ -223,7 +227,7 @@ Result<bool> Repository::Promote(BlockReader& reader, const ActionContext& ctx) 
       return true;  // each later entry builds on this one: stop here
     }
     OPTIMYSTIC_RETURN_IF_ERROR(Write(batch, what));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(meta, reader.LoadMeta());
+    meta = std::move(plan.meta);  // what the batch wrote, under the block's lock
   }
   return false;
 }
@@ -232,12 +236,12 @@ Result<transactor::GetBlockResult> Repository::GetOne(const BlockId& id,
                                                       const std::optional<ActionContext>& ctx) {
   BlockLocks held = locks_.Lock({id});
   BlockReader reader(engine_, id);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<BlockMeta> meta, reader.LoadMeta());
   bool refused = false;
   if (ctx) {
-    OPTIMYSTIC_ASSIGN_OR_RETURN(refused, Promote(reader, *ctx));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(refused, Promote(reader, *ctx, meta));
   }
   transactor::GetBlockResult result;
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<BlockMeta> meta, reader.LoadMeta());
   if (meta) {
     result.state.latest = meta->latest;
   }
@@ -281,11 +285,12 @@ Result<transactor::PendResult> Repository::Pend(const transactor::PendRequest& r
   const std::vector<BlockId> ids = block::BlockIdsForTransforms(request.transforms);
   BlockLocks held = locks_.Lock(ids);
   PendScan scan;
-  std::map<BlockId, Transform> transforms;
+  std::vector<PendTarget> targets;  // in id order, like `ids`
+  targets.reserve(ids.size());
   for (const BlockId& id : ids) {
-    BlockReader reader(engine_, id);
-    Transform& transform = transforms[id] = block::TransformForBlockId(request.transforms, id);
-    OPTIMYSTIC_RETURN_IF_ERROR(ClassifyForPend(reader, request, transform, scan));
+    PendTarget& target = targets.emplace_back(
+        PendTarget{BlockReader(engine_, id), block::TransformForBlockId(request.transforms, id)});
+    OPTIMYSTIC_RETURN_IF_ERROR(ClassifyForPend(target.reader, request, target.transform, scan));
   }
   if (!scan.missing.empty()) {
     StaleFailure failure;
@@ -304,9 +309,10 @@ Result<transactor::PendResult> Repository::Pend(const transactor::PendRequest& r
     return transactor::PendResult(std::move(failure));
   }
   storage::WriteBatch batch;
-  for (const auto& [id, transform] : transforms) {
-    if (scan.satisfied.count(id) == 0) {
-      batch.Put(PendingKey(id, request.action_id), block::EncodeTransform(transform));
+  for (const PendTarget& target : targets) {
+    if (scan.satisfied.count(target.reader.id()) == 0) {
+      batch.Put(target.reader.keys().Pending(request.action_id),
+                block::EncodeTransform(target.transform));
     }
   }
   if (!batch.empty()) {
@@ -337,7 +343,7 @@ Result<transactor::CommitResult> Repository::Commit(const transactor::CommitRequ
       OPTIMYSTIC_RETURN_IF_ERROR(CollectMissing(reader, request.rev, latest->rev, missing));
       continue;
     }
-    targets.push_back(CommitTarget{id, std::move(meta), {}});
+    targets.push_back(CommitTarget{std::move(reader), std::move(meta), {}});
   }
   if (stale_at) {
     StaleFailure failure;
@@ -347,13 +353,12 @@ Result<transactor::CommitResult> Repository::Commit(const transactor::CommitRequ
   }
   std::string not_found;
   for (CommitTarget& target : targets) {
-    BlockReader reader(engine_, target.id);
-    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Transform> pending,
-                                reader.LoadPending(request.action_id));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<TransformRecord> pending,
+                                target.reader.LoadPendingRecord(request.action_id));
     if (pending) {
       target.pending = std::move(*pending);
     } else {
-      not_found += (not_found.empty() ? "" : ", ") + target.id;
+      not_found += (not_found.empty() ? "" : ", ") + target.reader.id();
     }
   }
   if (!not_found.empty()) {
@@ -362,8 +367,7 @@ Result<transactor::CommitResult> Repository::Commit(const transactor::CommitRequ
   }
   storage::WriteBatch batch;
   storage::WriteBatch drops;  // invariant L: pending records that can never be promoted here
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::string reasons,
-                              PlanCommit(engine_, request, targets, batch, drops));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::string reasons, PlanCommit(request, targets, batch, drops));
   const std::string what = "commit " + request.action_id + " at rev " + std::to_string(request.rev);
   if (!reasons.empty()) {
     if (!drops.empty()) {
@@ -386,7 +390,7 @@ Status Repository::Cancel(const transactor::ActionBlocks& actions) {
     BlockReader reader(engine_, id);
     OPTIMYSTIC_ASSIGN_OR_RETURN(bool pending, reader.HasPending(actions.action_id));
     if (pending) {
-      batch.Delete(PendingKey(id, actions.action_id));
+      batch.Delete(reader.keys().Pending(actions.action_id));
     }
   }
   if (batch.empty()) {

@@ -22,6 +22,7 @@
 #include <optimystic/transactor/transactor_types.h>
 
 #include "core/repository/block_locks.h"
+#include "core/repository/block_record.h"
 
 #include <optional>
 #include <string_view>
@@ -68,8 +69,10 @@ class Repository final {
   Result<transactor::GetBlockResult> GetOne(const block::BlockId& id,
                                             const std::optional<transactor::ActionContext>& ctx);
   // Read-driven promotion (SPEC.md §1.10 step 1). True when a promotion was refused, so that an
-  // absent answer for the block is a guess. REQUIRES: the block's lock is held.
-  Result<bool> Promote(BlockReader& reader, const transactor::ActionContext& ctx);
+  // absent answer for the block is a guess. `meta` is the block's metadata as loaded; it is kept
+  // equal to the stored one as promotions advance it. REQUIRES: the block's lock is held.
+  Result<bool> Promote(BlockReader& reader, const transactor::ActionContext& ctx,
+                       std::optional<BlockMeta>& meta);
   Status Write(const storage::WriteBatch& batch, std::string_view what);
 
   storage::StorageEngine& engine_;

@@ -27,32 +27,52 @@ std::string BlockPrefix(const block::BlockId& id) {
   return key;
 }
 
-std::string TagPrefix(const block::BlockId& id, char tag) {
-  std::string key = BlockPrefix(id);
+std::string BlockKeys::Key(char tag, size_t extra) const {
+  std::string key;
+  key.reserve(prefix_.size() + 1 + extra);
+  key.append(prefix_);
   key.push_back(tag);
   return key;
 }
 
-std::string MetaKey(const block::BlockId& id) { return TagPrefix(id, kMetaTag); }
-
-std::string RevisionKey(const block::BlockId& id, uint64_t rev) {
-  std::string key = TagPrefix(id, kRevisionTag);
+std::string BlockKeys::Revision(uint64_t rev) const {
+  std::string key = Key(kRevisionTag, 8);
   AppendRev(key, rev);
   return key;
+}
+
+std::string BlockKeys::Committed(std::string_view action_id) const {
+  return Key(kCommittedTag, action_id.size()).append(action_id);
+}
+
+std::string BlockKeys::Pending(std::string_view action_id) const {
+  return Key(kPendingTag, action_id.size()).append(action_id);
+}
+
+std::string BlockKeys::Materialized(uint64_t rev) const {
+  std::string key = Key(kMaterializedTag, 8);
+  AppendRev(key, rev);
+  return key;
+}
+
+std::string TagPrefix(const block::BlockId& id, char tag) { return BlockKeys(id).Tag(tag); }
+
+std::string MetaKey(const block::BlockId& id) { return BlockKeys(id).Meta(); }
+
+std::string RevisionKey(const block::BlockId& id, uint64_t rev) {
+  return BlockKeys(id).Revision(rev);
 }
 
 std::string CommittedKey(const block::BlockId& id, std::string_view action_id) {
-  return TagPrefix(id, kCommittedTag).append(action_id);
+  return BlockKeys(id).Committed(action_id);
 }
 
 std::string PendingKey(const block::BlockId& id, std::string_view action_id) {
-  return TagPrefix(id, kPendingTag).append(action_id);
+  return BlockKeys(id).Pending(action_id);
 }
 
 std::string MaterializedKey(const block::BlockId& id, uint64_t rev) {
-  std::string key = TagPrefix(id, kMaterializedTag);
-  AppendRev(key, rev);
-  return key;
+  return BlockKeys(id).Materialized(rev);
 }
 
 std::optional<uint64_t> ParseRevKey(std::string_view key, std::string_view prefix) {

@@ -31,6 +31,7 @@
 
 #include <optimystic/block/block.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,6 +49,28 @@ inline constexpr char kMaterializedTag = 'x';
 
 // "b/" + escaped id + 0x00.
 std::string BlockPrefix(const block::BlockId& id);
+
+// The keys of one block, from its BlockPrefix built once: an operation makes several keys per
+// block. Tag(t) equals TagPrefix(id, t), Meta() MetaKey(id), Revision(rev) RevisionKey(id, rev),
+// and so on for the free functions below.
+class BlockKeys final {
+ public:
+  explicit BlockKeys(const block::BlockId& id) : prefix_(BlockPrefix(id)) {}
+
+  std::string Tag(char tag) const { return Key(tag, 0); }
+  std::string Meta() const { return Key(kMetaTag, 0); }
+  std::string Revision(uint64_t rev) const;
+  std::string Committed(std::string_view action_id) const;
+  std::string Pending(std::string_view action_id) const;
+  std::string Materialized(uint64_t rev) const;
+
+ private:
+  // prefix_ + tag, with room for `extra` more bytes.
+  std::string Key(char tag, size_t extra) const;
+
+  std::string prefix_;
+};
+
 // BlockPrefix(id) + tag: the prefix of every key of one kind.
 std::string TagPrefix(const block::BlockId& id, char tag);
 

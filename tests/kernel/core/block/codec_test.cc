@@ -453,6 +453,68 @@ TEST(Codec, SingleByteMutationsDecodeOrAreCorruption) {
   EXPECT_GT(accepted, 0);
 }
 
+// ---- Trusted decoding ---------------------------------------------------------------------
+
+TEST(Codec, TrustedDecodingAgreesWithCanonicalOnCanonicalBytes) {
+  SeededRandom r(77);
+  for (const std::string& bytes : SampleEncodings(r, 2000)) {
+    Result<Value> canonical = DecodeValue(bytes);
+    Result<Value> trusted = DecodeValue(bytes, DecodeMode::kTrusted);
+    ASSERT_TRUE(canonical.has_value() && trusted.has_value()) << Hex(bytes);
+    ASSERT_EQ(*trusted, *canonical) << Hex(bytes);
+  }
+  const Value block = TestBlock("b", {{"entries", {1, "x", 2.5}}});
+  EXPECT_EQ(*DecodeBlock(EncodeBlock(block), DecodeMode::kTrusted), block);
+  Transform t;
+  t.insert = TestBlock("x", {{"v", 1}});
+  t.updates = {BlockOperation::Clear("v"), BlockOperation::Splice("e", 0, 1, {3})};
+  EXPECT_EQ(*DecodeTransform(EncodeTransform(t), DecodeMode::kTrusted), t);
+}
+
+TEST(Codec, TrustedDecodingSkipsOnlyTheCanonicalCheck) {
+  EXPECT_EQ(*DecodeValue(Bytes({0x01, 0x18, 0x05}), DecodeMode::kTrusted), Value(5));
+  EXPECT_EQ(*DecodeValue(Bytes({0x01, 0xfa, 0x3f, 0x80, 0, 0}), DecodeMode::kTrusted), Value(1.0));
+  EXPECT_EQ(
+      *DecodeValue(Bytes({0x01, 0xa2, 0x61, 'b', 0x01, 0x61, 'a', 0x02}), DecodeMode::kTrusted),
+      (Value{{"a", 2}, {"b", 1}}));
+  // `delete: false` is a valid Value form of the empty transform, refused only as bytes.
+  EXPECT_EQ(*DecodeTransform(EncodeValue(Value{{"delete", false}}), DecodeMode::kTrusted),
+            Transform{});
+  // Everything else is still checked.
+  for (const std::string& bad :
+       {std::string(), Bytes({0x02, 0xf6}), Bytes({0x01, 0xf6, 0x00}), Bytes({0x01, 0x82, 0x01}),
+        Bytes({0x01, 0x41, 0x00}), Bytes({0x01, 0x62, 0xc3, 0x28}), Bytes({0x01, 0x9f, 0xff})}) {
+    Result<Value> v = DecodeValue(bad, DecodeMode::kTrusted);
+    ASSERT_FALSE(v.has_value()) << Hex(bad);
+    EXPECT_EQ(v.error().code(), StatusCode::kCorruption) << Hex(bad);
+  }
+  Result<Value> not_block = DecodeBlock(EncodeValue(Value{{"v", 1}}), DecodeMode::kTrusted);
+  ASSERT_FALSE(not_block.has_value());
+  EXPECT_EQ(not_block.error().code(), StatusCode::kCorruption);
+  Result<Transform> not_transform =
+      DecodeTransform(EncodeValue(Value{{"remove", true}}), DecodeMode::kTrusted);
+  ASSERT_FALSE(not_transform.has_value());
+  EXPECT_EQ(not_transform.error().code(), StatusCode::kCorruption);
+}
+
+TEST(Codec, TrustedDecodingIsTotal) {
+  SeededRandom r(4321);
+  for (const std::string& bytes : SampleEncodings(r, 200)) {
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      std::string mutated = bytes;
+      mutated[i] = static_cast<char>(r.Uniform(256));
+      for (const std::string& input : {mutated, bytes.substr(0, i)}) {
+        Result<Value> v = DecodeValue(input, DecodeMode::kTrusted);
+        ASSERT_TRUE(v.has_value() || v.error().code() == StatusCode::kCorruption) << Hex(input);
+        Result<Transform> t = DecodeTransform(input, DecodeMode::kTrusted);
+        ASSERT_TRUE(t.has_value() || t.error().code() == StatusCode::kCorruption) << Hex(input);
+        Result<Value> b = DecodeBlock(input, DecodeMode::kTrusted);
+        ASSERT_TRUE(b.has_value() || b.error().code() == StatusCode::kCorruption) << Hex(input);
+      }
+    }
+  }
+}
+
 // ---- Hashes ---------------------------------------------------------------------------------
 
 TEST(Codec, Sha256KnownAnswer) {
