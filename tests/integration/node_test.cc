@@ -216,6 +216,29 @@ TEST_F(NodeTest, ShippedDefaultConfigStartsAndItsMetricsPassPromtool) {
   EXPECT_EQ(node.Wait(20s).value_or(-1), 0) << node.stderr_text();
 }
 
+TEST_F(NodeTest, DurableStoragePluginsOpenCloseAndReopen) {
+  for (std::string plugin : {"file", "rocksdb"}) {
+    std::string config = WriteConfig(BaseConfig());
+    for (int run = 0; run < 2; ++run) {  // the second start proves the first closed its files
+      Subprocess node(Node({"--config", config, "--set", "storage.plugin=" + plugin}));
+      ASSERT_TRUE(node.Start());
+      auto ready = node.WaitForLine("optimystic-node ready", 30s);
+      ASSERT_TRUE(ready) << plugin << ": " << node.stderr_text();
+      auto response = HttpGet("127.0.0.1", MetricsPort(*ready), "/metrics");
+      ASSERT_EQ(response.status, 200) << response.error;
+      EXPECT_TRUE(std::regex_search(
+          response.body, std::regex("optimystic_plugin_info\\{[^}]*name=\"storage." + plugin +
+                                    "\"[^}]*\\} 1")))
+          << response.body;
+      EXPECT_NE(response.body.find("optimystic_storage_keys{plugin=\"" + plugin + "\"}"),
+                std::string::npos);
+      ASSERT_TRUE(node.Signal(SIGTERM));
+      EXPECT_EQ(node.Wait(20s).value_or(-1), 0) << plugin << ": " << node.stderr_text();
+    }
+    EXPECT_TRUE(fs::exists(dir_.path() + "/data/" + plugin)) << plugin;
+  }
+}
+
 TEST_F(NodeTest, CommandLineErrorsAndHelp) {
   EXPECT_EQ(RunToExit(Node({"--help"})).exit_code, 0);
   auto version = RunToExit(Node({"--version"}));
