@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // MemoryBlockStore: a BlockStore in a std::map for unit tests (SPEC.md §1.2, §10.2). It hands
 // out ids "block-1", "block-2", ... in order, stamps collectionId "test" on new headers, and
-// copies blocks on insert and on every read, so no caller can change stored state through a
-// read. It also counts the writes it received, so tests can see what a commit wrote.
+// copies blocks on insert and on TryGet; TryGetRef hands out the stored immutable block, and an
+// update makes a new block unless no reader holds the old one (then it edits in place), so no
+// caller can change what another sees. It also counts the writes it received and the reads
+// (TryGet and TryGetRef), so tests can see what a commit wrote.
 // Thread-safety: every method may be called from any thread (one mutex).
 // Errors: Insert of a block without a valid header is InvalidArgument; Update of a missing block
 // is NotFound "Missing block (<id>)", an operation that cannot apply is InvalidArgument (the
@@ -13,9 +15,11 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace optimystic::test {
 
@@ -40,13 +44,22 @@ class MemoryBlockStore final : public block::BlockStore {
 
   Result<std::optional<block::Value>> TryGet(const block::BlockId& id,
                                              block::ReadPurpose purpose) override {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef block, TryGetRef(id, purpose));
+    if (block == nullptr) {
+      return std::optional<block::Value>();
+    }
+    return std::optional<block::Value>(*block);
+  }
+
+  Result<block::BlockRef> TryGetRef(const block::BlockId& id,
+                                    block::ReadPurpose purpose) override {
     std::lock_guard<std::mutex> lock(mutex_);
     ++reads_;
     auto it = blocks_.find(id);
     if (it == blocks_.end()) {
-      return std::optional<block::Value>();
+      return block::BlockRef();
     }
-    return std::optional<block::Value>(it->second);
+    return block::BlockRef(it->second);
   }
 
   Result<block::BlockId> GenerateId() override { return NextId(); }
@@ -55,7 +68,7 @@ class MemoryBlockStore final : public block::BlockStore {
     OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockHeader header, block::HeaderOf(block));
     std::lock_guard<std::mutex> lock(mutex_);
     ++counts_.inserts;
-    blocks_.insert_or_assign(header.id, block);
+    blocks_.insert_or_assign(header.id, std::make_shared<block::Value>(block));
     return Status::Ok();
   }
 
@@ -65,9 +78,14 @@ class MemoryBlockStore final : public block::BlockStore {
     if (it == blocks_.end()) {
       return Status::NotFound("Missing block (" + id + ")");
     }
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value changed, block::WithOperation(it->second, op));
+    if (it->second.use_count() == 1) {
+      // No reader holds this block (new references are only made under the lock): edit it.
+      OPTIMYSTIC_RETURN_IF_ERROR(block::ApplyOperation(*it->second, op));
+    } else {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value changed, block::WithOperation(*it->second, op));
+      it->second = std::make_shared<block::Value>(std::move(changed));
+    }
     ++counts_.updates;
-    it->second = std::move(changed);
     return Status::Ok();
   }
 
@@ -103,7 +121,7 @@ class MemoryBlockStore final : public block::BlockStore {
   }
 
   mutable std::mutex mutex_;
-  std::map<block::BlockId, block::Value> blocks_;
+  std::unordered_map<block::BlockId, std::shared_ptr<block::Value>> blocks_;
   size_t next_id_ = 0;
   size_t reads_ = 0;
   Counts counts_;

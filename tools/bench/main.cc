@@ -5,6 +5,7 @@
 #include <optimystic/storage/storage_engine.h>
 #include <optimystic/transactor/transactor_types.h>
 
+#include "bench_btree.h"
 #include "bench_engines.h"
 #include "bench_workload.h"
 #include "core/repository/repository.h"
@@ -15,10 +16,12 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -364,30 +367,50 @@ std::vector<RatioRow> Ratios() {
   };
 }
 
+constexpr size_t kQuickBTreeEntries = 100'000;
+
 void PrintHelp() {
   std::printf(
-      "optimystic-bench [--quick] [Google Benchmark flags]\n"
-      "  --quick   a short minimum time per benchmark (%g s), so that the whole run takes\n"
-      "            well under a minute\n"
+      "optimystic-bench [--quick] [--btree-entries=N] [Google Benchmark flags]\n"
+      "  --quick              a short minimum time per benchmark (%g s) and %zu B+tree\n"
+      "                       entries, so that the whole run takes well under a minute\n"
+      "  --btree-entries=N    keys the B+tree and std::map benchmarks insert, look up and\n"
+      "                       scan (default 1000000)\n"
       "Temporary data goes to $TMPDIR (default /tmp) and is removed at exit.\n\n",
-      kQuickMinTimeSeconds);
+      kQuickMinTimeSeconds, kQuickBTreeEntries);
   benchmark::PrintDefaultHelp();
 }
 
-// Removes our own flags from argv; returns whether --quick was given.
-bool TakeQuickFlag(int& argc, char** argv) {
+struct OwnFlags {
   bool quick = false;
+  std::optional<size_t> btree_entries;
+  std::string error;  // set when a flag of ours is malformed
+};
+
+// Removes our own flags from argv.
+OwnFlags TakeOwnFlags(int& argc, char** argv) {
+  constexpr std::string_view kEntries = "--btree-entries=";
+  OwnFlags flags;
   int out = 1;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quick") == 0) {
-      quick = true;
+    const std::string_view arg = argv[i];
+    if (arg == "--quick") {
+      flags.quick = true;
+    } else if (arg.substr(0, kEntries.size()) == kEntries) {
+      const std::string value(arg.substr(kEntries.size()));
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || n == 0) {
+        flags.error = "--btree-entries: expected a positive integer, got '" + value + "'";
+      }
+      flags.btree_entries = static_cast<size_t>(n);
     } else {
       argv[out++] = argv[i];
     }
   }
   argc = out;
   argv[argc] = nullptr;
-  return quick;
+  return flags;
 }
 
 // The table goes to stdout after console output, to stderr when stdout carries JSON or CSV.
@@ -403,21 +426,30 @@ std::FILE* RatioStream(int argc, char** argv) {
 }
 
 int Main(int argc, char** argv) {
-  const bool quick = TakeQuickFlag(argc, argv);
+  const OwnFlags flags = TakeOwnFlags(argc, argv);
+  if (!flags.error.empty()) {
+    std::fprintf(stderr, "optimystic-bench: %s\n", flags.error.c_str());
+    return 2;
+  }
   std::FILE* ratio_stream = RatioStream(argc, argv);  // before Initialize consumes the flags
   GetFixtures fixtures;
   for (benchmark::internal::Benchmark* b : RegisterAll(fixtures)) {
-    if (quick) {
+    if (flags.quick) {
       b->MinTime(kQuickMinTimeSeconds);
     }
   }
+  BTreeBenchmarks btree({.entries = flags.btree_entries.value_or(
+                             flags.quick ? kQuickBTreeEntries : BTreeBenchOptions{}.entries)});
+  btree.Register();
   benchmark::Initialize(&argc, argv, PrintHelp);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
     return 1;
   }
   RatioReporter reporter(*benchmark::CreateDefaultDisplayReporter());
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios(Ratios(), ratio_stream);
+  std::vector<RatioRow> rows = Ratios();
+  for (RatioRow& row : BTreeBenchmarks::Ratios()) rows.push_back(std::move(row));
+  reporter.PrintRatios(rows, ratio_stream);
   benchmark::Shutdown();
   return 0;
 }

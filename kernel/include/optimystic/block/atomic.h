@@ -41,6 +41,9 @@ class Atomic final : public BlockStore {
   Result<std::optional<Value>> TryGet(const BlockId& id, ReadPurpose purpose) override {
     return tracker_.TryGet(id, purpose);
   }
+  Result<BlockRef> TryGetRef(const BlockId& id, ReadPurpose purpose) override {
+    return tracker_.TryGetRef(id, purpose);
+  }
   Result<BlockId> GenerateId() override { return tracker_.GenerateId(); }
   Status Insert(const Value& block) override { return tracker_.Insert(block); }
   Status Update(const BlockId& id, const BlockOperation& op) override {
@@ -67,6 +70,7 @@ class AtomicProxy final : public BlockStore {
   Result<BlockHeader> CreateBlockHeader(const BlockType& type,
                                         const std::optional<BlockId>& new_id) override;
   Result<std::optional<Value>> TryGet(const BlockId& id, ReadPurpose purpose) override;
+  Result<BlockRef> TryGetRef(const BlockId& id, ReadPurpose purpose) override;
   Result<BlockId> GenerateId() override;
   Status Insert(const Value& block) override;
   Status Update(const BlockId& id, const BlockOperation& op) override;

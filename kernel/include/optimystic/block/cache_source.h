@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // CacheSource (SPEC.md §1.8): an LRU cache of unmodified blocks in front of a BlockSource
-// (default capacity 128). A hit hands out a copy; a miss loads from the source and caches a
+// (default capacity 128). A hit hands out a copy (TryGet) or the cached immutable block itself
+// (TryGetRef); a miss loads from the source and caches a
 // present block (absent blocks are never cached). TransformCache folds a just-committed
 // Transforms into the cache: deletes drop, inserts add, updates apply only to blocks already
 // cached. Per id it keeps:
@@ -43,6 +44,7 @@ class CacheSource final : public BlockSource {
   Result<BlockHeader> CreateBlockHeader(const BlockType& type,
                                         const std::optional<BlockId>& new_id) override;
   Result<std::optional<Value>> TryGet(const BlockId& id, ReadPurpose purpose) override;
+  Result<BlockRef> TryGetRef(const BlockId& id, ReadPurpose purpose) override;
   Result<BlockId> GenerateId() override;
 
   // Drops the given ids from the cache (and their revisions).
@@ -64,13 +66,13 @@ class CacheSource final : public BlockSource {
  private:
   struct Entry {
     BlockId id;
-    Value block;
+    BlockRef block;  // never null
     uint64_t generation;
   };
   using Lru = std::list<Entry>;  // most recently used first
 
   // REQUIRES: mutex_ held. Each marks a content change of `id`.
-  void PutLocked(const BlockId& id, Value block);
+  void PutLocked(const BlockId& id, BlockRef block);
   void EraseLocked(const BlockId& id);
   void UpdateLocked(const BlockId& id, const BlockOperations& ops);
   void AdvanceRevisionLocked(const BlockId& id, uint64_t rev);

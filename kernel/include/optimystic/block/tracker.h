@@ -31,6 +31,8 @@ class Tracker final : public BlockStore {
   Result<BlockHeader> CreateBlockHeader(const BlockType& type,
                                         const std::optional<BlockId>& new_id) override;
   Result<std::optional<Value>> TryGet(const BlockId& id, ReadPurpose purpose) override;
+  // The source's block as is when this overlay holds no change of it; else a new block.
+  Result<BlockRef> TryGetRef(const BlockId& id, ReadPurpose purpose) override;
   Result<BlockId> GenerateId() override;
 
   // Records a copy of `block` as inserted under its header id and forgets a delete of that id

@@ -291,10 +291,10 @@ class BTree final {
 
   Result<std::optional<Entry>> EntryAt(const Path& path) const {
     if (!path.on) return std::optional<Entry>();
-    const block::Value& encoded = Entries(path.leaf)[path.leaf_index];
+    const block::Value& encoded = Entries(*path.leaf)[path.leaf_index];
     Result<Entry> entry = ctx_->traits.DecodeEntry(encoded);
     if (!entry.has_value()) {
-      return internal::NodeCorruption(path.leaf, kEntriesMember, path.leaf_index, entry.error());
+      return internal::NodeCorruption(*path.leaf, kEntriesMember, path.leaf_index, entry.error());
     }
     return std::optional<Entry>(std::move(entry).value());
   }
@@ -349,7 +349,7 @@ class BTree final {
     size_t count = 0;
     internal::Navigator<T> nav = Nav();
     while (path.on) {
-      const size_t entries = Entries(path.leaf).size();
+      const size_t entries = Entries(*path.leaf).size();
       if (direction == Direction::kAscending) {
         count += entries - path.leaf_index;
         path.leaf_index = entries - 1;

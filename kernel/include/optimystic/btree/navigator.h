@@ -59,15 +59,15 @@ class Navigator final {
 
   explicit Navigator(TreeContext<T>& ctx) : ctx_(ctx) {}
 
-  // A checked copy of node `id`.
-  Result<block::Value> ReadNode(const block::BlockId& id,
-                                block::ReadPurpose purpose = block::ReadPurpose::kValue) const {
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value node, block::GetBlock(*ctx_.store, id, purpose));
-    OPTIMYSTIC_RETURN_IF_ERROR(CheckNode(node).status());
+  // Node `id`, checked (shared with the store: no copy).
+  Result<block::BlockRef> ReadNode(const block::BlockId& id,
+                                   block::ReadPurpose purpose = block::ReadPurpose::kValue) const {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef node, block::GetBlockRef(*ctx_.store, id, purpose));
+    OPTIMYSTIC_RETURN_IF_ERROR(CheckNode(*node).status());
     return node;
   }
 
-  Result<block::Value> ReadRoot() const {
+  Result<block::BlockRef> ReadRoot() const {
     OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockId root_id, ctx_.trunk->GetRootId());
     return ReadNode(root_id);
   }
@@ -129,15 +129,16 @@ class Navigator final {
   // The path to `key`, or to the crack where it would be inserted (SPEC.md §3.5 find).
   Result<Path> Find(const Key& key, Lookup lookup = Lookup::kValue) const {
     Path path;
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value node, ReadRoot());
-    while (!IsLeaf(node)) {
-      OPTIMYSTIC_ASSIGN_OR_RETURN(size_t index, Route(node, key));
-      block::BlockId child = ChildId(node, index);
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef node, ReadRoot());
+    while (!IsLeaf(*node)) {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(size_t index, Route(*node, key));
+      // The id stays valid after the move: the path keeps the immutable node alive.
+      const block::BlockId& child = ChildId(*node, index);
       path.branches.push_back(PathBranch{std::move(node), index});
       OPTIMYSTIC_ASSIGN_OR_RETURN(node, ReadChild(child, path.branches.size(), lookup));
     }
     if (!path.branches.empty()) ctx_.leaf_depth_hint = path.branches.size();
-    OPTIMYSTIC_ASSIGN_OR_RETURN(LeafHit hit, SearchLeaf(node, key));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(LeafHit hit, SearchLeaf(*node, key));
     path.leaf = std::move(node);
     path.leaf_index = hit.index;
     path.on = hit.on;
@@ -146,40 +147,40 @@ class Navigator final {
 
   Result<Path> First() const {
     Path path;
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value root, ReadRoot());
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef root, ReadRoot());
     OPTIMYSTIC_RETURN_IF_ERROR(DescendFirst(std::move(root), path));
     return path;
   }
 
   Result<Path> Last() const {
     Path path;
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value root, ReadRoot());
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef root, ReadRoot());
     OPTIMYSTIC_RETURN_IF_ERROR(DescendLast(std::move(root), path));
     return path;
   }
 
   // Appends the leftmost descent from `node` to `path`.
-  Status DescendFirst(block::Value node, Path& path) const {
-    while (!IsLeaf(node)) {
-      block::BlockId child = ChildId(node, 0);
+  Status DescendFirst(block::BlockRef node, Path& path) const {
+    while (!IsLeaf(*node)) {
+      const block::BlockId& child = ChildId(*node, 0);
       path.branches.push_back(PathBranch{std::move(node), 0});
       OPTIMYSTIC_ASSIGN_OR_RETURN(node, ReadNode(child));
     }
-    path.on = !Entries(node).empty();
+    path.on = !Entries(*node).empty();
     path.leaf_index = 0;
     path.leaf = std::move(node);
     return Status::Ok();
   }
 
   // Appends the rightmost descent from `node` to `path`.
-  Status DescendLast(block::Value node, Path& path) const {
-    while (!IsLeaf(node)) {
-      const size_t index = Partitions(node).size();
-      block::BlockId child = ChildId(node, index);
+  Status DescendLast(block::BlockRef node, Path& path) const {
+    while (!IsLeaf(*node)) {
+      const size_t index = Partitions(*node).size();
+      const block::BlockId& child = ChildId(*node, index);
       path.branches.push_back(PathBranch{std::move(node), index});
       OPTIMYSTIC_ASSIGN_OR_RETURN(node, ReadNode(child));
     }
-    const size_t count = Entries(node).size();
+    const size_t count = Entries(*node).size();
     path.on = count > 0;
     path.leaf_index = count > 0 ? count - 1 : 0;
     path.leaf = std::move(node);
@@ -189,7 +190,7 @@ class Navigator final {
   // SPEC.md §3.5 next: off inside a leaf -> on at the same index; on the last entry of a leaf or
   // off at its end -> the first entry of the next leaf; past the end -> off at the end crack.
   Status MoveNext(Path& path) const {
-    const size_t count = Entries(path.leaf).size();
+    const size_t count = Entries(*path.leaf).size();
     if (!path.on) {
       if (path.leaf_index < count) {
         path.on = true;
@@ -201,7 +202,7 @@ class Navigator final {
     }
     size_t depth = path.branches.size();
     while (depth > 0 &&
-           path.branches[depth - 1].index == Partitions(path.branches[depth - 1].node).size()) {
+           path.branches[depth - 1].index == Partitions(*path.branches[depth - 1].node).size()) {
       --depth;
     }
     if (depth == 0) {
@@ -212,7 +213,8 @@ class Navigator final {
     path.branches.resize(depth);
     PathBranch& branch = path.branches.back();
     ++branch.index;
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value child, ReadNode(ChildId(branch.node, branch.index)));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef child,
+                                ReadNode(ChildId(*branch.node, branch.index)));
     return DescendFirst(std::move(child), path);
   }
 
@@ -235,23 +237,25 @@ class Navigator final {
     path.branches.resize(depth);
     PathBranch& branch = path.branches.back();
     --branch.index;
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value child, ReadNode(ChildId(branch.node, branch.index)));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef child,
+                                ReadNode(ChildId(*branch.node, branch.index)));
     return DescendLast(std::move(child), path);
   }
 
   // The key under an `on` path. REQUIRES: path.on.
-  Result<Key> KeyAt(const Path& path) const { return EntryKey(path.leaf, path.leaf_index); }
+  Result<Key> KeyAt(const Path& path) const { return EntryKey(*path.leaf, path.leaf_index); }
 
  private:
   // Reads the child at `depth` of a descent. A point lookup reads interior nodes as navigation
   // and the leaf as value: the hint says which depth holds leaves; when it is wrong, a leaf read
   // as navigation is read again as value (an interior node read as value is merely conservative).
-  Result<block::Value> ReadChild(const block::BlockId& id, size_t depth, Lookup lookup) const {
+  Result<block::BlockRef> ReadChild(const block::BlockId& id, size_t depth, Lookup lookup) const {
     if (lookup == Lookup::kValue || depth == ctx_.leaf_depth_hint) {
       return ReadNode(id, block::ReadPurpose::kValue);
     }
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value node, ReadNode(id, block::ReadPurpose::kNavigation));
-    if (!IsLeaf(node)) return node;
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef node,
+                                ReadNode(id, block::ReadPurpose::kNavigation));
+    if (!IsLeaf(*node)) return node;
     return ReadNode(id, block::ReadPurpose::kValue);
   }
 

@@ -71,7 +71,8 @@ class Verifier final {
   // and the leaves' keys increase strictly in walk order.
   Result<std::optional<Key>> Walk(const block::BlockId& id, size_t depth) {
     if (!shape_.node_ids.insert(id).second) return Broken(id, "reachable twice");
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value node, nav_.ReadNode(id));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef ref, nav_.ReadNode(id));
+    const block::Value& node = *ref;
     OPTIMYSTIC_RETURN_IF_ERROR(CheckFill(node, depth));
     if (IsLeaf(node)) return WalkLeaf(node, depth);
     ++shape_.branches;

@@ -22,6 +22,10 @@ Result<std::optional<Value>> AtomicProxy::TryGet(const BlockId& id, ReadPurpose 
   return Current().TryGet(id, purpose);
 }
 
+Result<BlockRef> AtomicProxy::TryGetRef(const BlockId& id, ReadPurpose purpose) {
+  return Current().TryGetRef(id, purpose);
+}
+
 Result<BlockId> AtomicProxy::GenerateId() { return Current().GenerateId(); }
 
 Status AtomicProxy::Insert(const Value& block) { return Current().Insert(block); }

@@ -13,7 +13,24 @@ Result<Value> GetBlock(BlockSource& source, const BlockId& id, ReadPurpose purpo
   return std::move(*block);
 }
 
-Status ApplyAndRecord(BlockStore& store, Value& block, const BlockOperation& op) {
+Result<BlockRef> BlockSource::TryGetRef(const BlockId& id, ReadPurpose purpose) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Value> block, TryGet(id, purpose));
+  if (!block.has_value()) return BlockRef();
+  return BlockRef(std::make_shared<const Value>(std::move(*block)));
+}
+
+Result<BlockRef> GetBlockRef(BlockSource& source, const BlockId& id, ReadPurpose purpose) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(BlockRef block, source.TryGetRef(id, purpose));
+  if (block == nullptr) {
+    return Status::NotFound("Missing block (" + id + ")");
+  }
+  return block;
+}
+
+namespace {
+
+// A copy of `block` with `op` applied, after `store` recorded `op`; errors carry the block id.
+Result<Value> RecordedCopy(BlockStore& store, const Value& block, const BlockOperation& op) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(BlockHeader header, HeaderOf(block));
   // Apply to a copy first: an operation that cannot apply is never recorded.
   Result<Value> changed = WithOperation(block, op);
@@ -24,7 +41,19 @@ Status ApplyAndRecord(BlockStore& store, Value& block, const BlockOperation& op)
   if (!status.ok()) {
     return status.WithContext("update block " + header.id);
   }
-  block = std::move(changed).value();
+  return changed;
+}
+
+}  // namespace
+
+Status ApplyAndRecord(BlockStore& store, Value& block, const BlockOperation& op) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(block, RecordedCopy(store, block, op));
+  return Status::Ok();
+}
+
+Status ApplyAndRecord(BlockStore& store, BlockRef& block, const BlockOperation& op) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(Value changed, RecordedCopy(store, *block, op));
+  block = std::make_shared<const Value>(std::move(changed));
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 #include <optimystic/block/cache_source.h>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 namespace optimystic::block {
@@ -17,26 +18,32 @@ Result<BlockHeader> CacheSource::CreateBlockHeader(const BlockType& type,
 Result<BlockId> CacheSource::GenerateId() { return source_.GenerateId(); }
 
 Result<std::optional<Value>> CacheSource::TryGet(const BlockId& id, ReadPurpose purpose) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(BlockRef block, TryGetRef(id, purpose));
+  if (block == nullptr) return std::optional<Value>();
+  return std::optional<Value>(*block);
+}
+
+Result<BlockRef> CacheSource::TryGetRef(const BlockId& id, ReadPurpose purpose) {
   uint64_t before = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = index_.find(id); it != index_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);
-      return std::optional<Value>(it->second->block);
+      return it->second->block;
     }
     before = generation_;
   }
   // Unlocked: the source may call NoteRevision.
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Value> block, source_.TryGet(id, purpose));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(BlockRef block, source_.TryGetRef(id, purpose));
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!block.has_value()) {
+  if (block == nullptr) {
     revisions_.erase(id);  // absent blocks carry no revision (SPEC.md §9 I11)
     return block;
   }
   // Anything changed meanwhile (a fold, a clear, another load) may make this copy stale.
   if (index_.find(id) == index_.end()) {
     if (generation_ == before) {
-      PutLocked(id, *block);
+      PutLocked(id, block);
     } else {
       revisions_.erase(id);  // not cached, so no revision to keep
     }
@@ -63,7 +70,7 @@ void CacheSource::TransformCache(const Transforms& transforms, uint64_t rev) {
   std::lock_guard<std::mutex> lock(mutex_);
   // Semantic order for one id: insert, then updates, then delete.
   for (const auto& [id, block] : transforms.inserts) {
-    PutLocked(id, block);
+    PutLocked(id, std::make_shared<const Value>(block));
     AdvanceRevisionLocked(id, rev);
   }
   for (const auto& [id, ops] : transforms.updates) {
@@ -107,7 +114,7 @@ size_t CacheSource::size() const {
   return index_.size();
 }
 
-void CacheSource::PutLocked(const BlockId& id, Value block) {
+void CacheSource::PutLocked(const BlockId& id, BlockRef block) {
   const uint64_t generation = ++generation_;
   if (auto it = index_.find(id); it != index_.end()) {
     it->second->block = std::move(block);
@@ -137,12 +144,12 @@ void CacheSource::UpdateLocked(const BlockId& id, const BlockOperations& ops) {
   if (it == index_.end()) {
     return;  // only cached blocks are folded (SPEC.md §1.8)
   }
-  Value changed = it->second->block;
+  Value changed = *it->second->block;  // readers may hold the old block: never change it
   if (!ApplyOperations(changed, ops).ok()) {
     EraseLocked(id);
     return;
   }
-  it->second->block = std::move(changed);
+  it->second->block = std::make_shared<const Value>(std::move(changed));
   it->second->generation = generation;
 }
 

@@ -36,6 +36,17 @@ Result<std::optional<Value>> Tracker::TryGet(const BlockId& id, ReadPurpose purp
   return block;
 }
 
+Result<BlockRef> Tracker::TryGetRef(const BlockId& id, ReadPurpose purpose) {
+  const bool changed = transforms_.inserts.count(id) != 0 || transforms_.updates.count(id) != 0;
+  if (changed) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Value> block, TryGet(id, purpose));
+    if (!block.has_value()) return BlockRef();
+    return BlockRef(std::make_shared<const Value>(std::move(*block)));
+  }
+  if (IsDeleted(id)) return BlockRef();
+  return source_.TryGetRef(id, purpose);
+}
+
 Status Tracker::Insert(const Value& block) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(BlockHeader header, HeaderOf(block));
   transforms_.inserts.insert_or_assign(header.id, block);

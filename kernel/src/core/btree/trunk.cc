@@ -10,12 +10,13 @@ namespace {
 
 // The `rootId` member of the block `holder`.
 Result<block::BlockId> ReadRootId(block::BlockStore& store, const block::BlockId& holder) {
-  OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value block, block::GetBlock(store, holder));
-  auto root = block.find(kRootIdMember);
-  if (root == block.end() || !root->is_string() || root->get_ref<const std::string&>().empty()) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef block, block::GetBlockRef(store, holder));
+  auto root = block->find(kRootIdMember);
+  if (root == block->end() || !root->is_string() ||
+      root->get_ref<const std::string&>().empty()) {
     return Status::Corruption("tree trunk " + holder + ": rootId: expected a block id");
   }
-  return std::move(root->get_ref<std::string&>());
+  return root->get_ref<const std::string&>();
 }
 
 // Assigns `root_id` to the `rootId` member of the block `holder`.

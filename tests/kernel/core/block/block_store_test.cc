@@ -56,6 +56,78 @@ TEST(BlockStore, ApplyAndRecordNeedsAHeader) {
             StatusCode::kInvalidArgument);
 }
 
+// A source with only TryGet: TryGetRef falls back to wrapping a copy.
+class CopyingSource final : public BlockSource {
+ public:
+  explicit CopyingSource(BlockSource& inner) : inner_(inner) {}
+  Result<BlockHeader> CreateBlockHeader(const BlockType& type,
+                                        const std::optional<BlockId>& new_id) override {
+    return inner_.CreateBlockHeader(type, new_id);
+  }
+  Result<std::optional<Value>> TryGet(const BlockId& id, ReadPurpose purpose) override {
+    ++reads;
+    return inner_.TryGet(id, purpose);
+  }
+  Result<BlockId> GenerateId() override { return inner_.GenerateId(); }
+  int reads = 0;
+
+ private:
+  BlockSource& inner_;
+};
+
+TEST(BlockStore, DefaultTryGetRefWrapsTryGet) {
+  test::MemoryBlockStore store;
+  ASSERT_TRUE(store.Insert(TestBlock("b", {{"v", 1}})).ok());
+  CopyingSource source(store);
+  auto ref = GetBlockRef(source, "b", ReadPurpose::kNavigation);
+  ASSERT_TRUE(ref.has_value());
+  EXPECT_EQ((**ref)["v"], 1);
+  EXPECT_EQ(source.reads, 1);
+  auto missing = GetBlockRef(source, "nope");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message(), "Missing block (nope)");
+  auto absent = source.TryGetRef("nope", ReadPurpose::kValue);
+  ASSERT_TRUE(absent.has_value());
+  EXPECT_EQ(*absent, nullptr);
+}
+
+TEST(BlockStore, ApplyAndRecordOnASharedBlockReplacesItAndLeavesOtherHoldersAlone) {
+  test::MemoryBlockStore store;
+  ASSERT_TRUE(store.Insert(TestBlock("b", {{"entries", {1}}})).ok());
+  BlockRef held = *GetBlockRef(store, "b");
+  BlockRef mine = held;
+  ASSERT_TRUE(ApplyAndRecord(store, mine, BlockOperation::Splice("entries", 1, 0, {2})).ok());
+  EXPECT_NE(mine, held);
+  EXPECT_EQ((*mine)["entries"], Value({1, 2}));
+  EXPECT_EQ((*held)["entries"], Value({1}));  // what an earlier reader saw stays
+  EXPECT_EQ(**GetBlockRef(store, "b"), *mine);
+  // A failing operation changes neither the reference nor the store.
+  BlockRef before = mine;
+  EXPECT_FALSE(ApplyAndRecord(store, mine, BlockOperation::Splice("v", 0, 0, {1})).ok());
+  EXPECT_EQ(mine, before);
+  EXPECT_EQ(store.counts().updates, 1u);
+}
+
+TEST(MemoryBlockStore, SharedReadsNeverSeeLaterUpdates) {
+  test::MemoryBlockStore store;
+  ASSERT_TRUE(store.Insert(TestBlock("b", {{"v", 1}})).ok());
+  BlockRef first = *GetBlockRef(store, "b");
+  EXPECT_EQ(*GetBlockRef(store, "b"), first);  // no copy: the same block
+  ASSERT_TRUE(store.Update("b", BlockOperation::Assign("v", 2)).ok());
+  EXPECT_EQ((*first)["v"], 1);
+  BlockRef second = *GetBlockRef(store, "b");
+  EXPECT_EQ((*second)["v"], 2);
+  // With no reader left, an update edits in place; readers still never see it change.
+  second.reset();
+  first.reset();
+  ASSERT_TRUE(store.Update("b", BlockOperation::Assign("v", 3)).ok());
+  EXPECT_EQ((**GetBlockRef(store, "b"))["v"], 3);
+  // A failed in-place update leaves the block as it was.
+  EXPECT_FALSE(store.Update("b", BlockOperation::Splice("v", 0, 0, {1})).ok());
+  EXPECT_EQ((**GetBlockRef(store, "b"))["v"], 3);
+  EXPECT_EQ(store.reads(), 5u);
+}
+
 TEST(MemoryBlockStore, CopiesOnInsertAndRead) {
   test::MemoryBlockStore store;
   Value block = TestBlock("b", {{"v", 1}});

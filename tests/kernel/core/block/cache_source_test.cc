@@ -67,6 +67,28 @@ TEST_F(CacheSourceTest, HitsAreServedFromTheCacheAsCopies) {
   EXPECT_EQ(store_.reads(), 1u);
 }
 
+TEST_F(CacheSourceTest, SharedHitsAreTheCachedBlockAndFoldsReplaceIt) {
+  CacheSource cache(store_);
+  auto first = cache.TryGetRef("a", ReadPurpose::kValue);
+  ASSERT_TRUE(first.has_value() && *first != nullptr);
+  auto again = cache.TryGetRef("a", ReadPurpose::kValue);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, *first);  // a hit shares the cached block
+  EXPECT_EQ(store_.reads(), 1u);
+  Transforms t;
+  t.updates["a"].push_back(BlockOperation::Assign("v", 5));
+  cache.TransformCache(t, 2);
+  EXPECT_EQ((**first)["v"], 0);  // the block a reader holds never changes
+  auto folded = cache.TryGetRef("a", ReadPurpose::kValue);
+  ASSERT_TRUE(folded.has_value());
+  EXPECT_EQ((**folded)["v"], 5);
+  EXPECT_EQ(store_.reads(), 1u);
+  auto absent = cache.TryGetRef("none", ReadPurpose::kValue);
+  ASSERT_TRUE(absent.has_value());
+  EXPECT_EQ(*absent, nullptr);
+  EXPECT_FALSE(cache.Contains("none"));
+}
+
 TEST_F(CacheSourceTest, AbsentBlocksAreNeverCached) {
   CacheSource cache(store_);
   EXPECT_FALSE(Read(cache, "zz").has_value());

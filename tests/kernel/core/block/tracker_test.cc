@@ -33,6 +33,24 @@ TEST_F(TrackerTest, ReadsSeeTheSource) {
   EXPECT_TRUE(IsTransformsEmpty(tracker_.transforms()));
 }
 
+TEST_F(TrackerTest, SharedReadsShareUntouchedBlocksAndOverlayChangedOnes) {
+  BlockRef source_block = *GetBlockRef(source_, "s");
+  auto untouched = tracker_.TryGetRef("s", ReadPurpose::kValue);
+  ASSERT_TRUE(untouched.has_value());
+  EXPECT_EQ(*untouched, source_block);  // no change tracked: the source's own block
+  ASSERT_TRUE(tracker_.Update("s", BlockOperation::Assign("v", 7)).ok());
+  auto changed = tracker_.TryGetRef("s", ReadPurpose::kValue);
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ((**changed)["v"], 7);
+  EXPECT_EQ((*source_block)["v"], 0);
+  ASSERT_TRUE(tracker_.Insert(TestBlock("n", {{"v", 1}})).ok());
+  EXPECT_EQ((**tracker_.TryGetRef("n", ReadPurpose::kValue))["v"], 1);
+  ASSERT_TRUE(tracker_.Delete("s").ok());
+  auto deleted = tracker_.TryGetRef("s", ReadPurpose::kValue);
+  ASSERT_TRUE(deleted.has_value());
+  EXPECT_EQ(*deleted, nullptr);
+}
+
 TEST_F(TrackerTest, InsertIsVisibleButNeverReachesTheSource) {
   ASSERT_TRUE(tracker_.Insert(TestBlock("n", {{"v", 1}})).ok());
   auto n = Read("n");

@@ -213,7 +213,7 @@ TEST_F(BTreeTest, NextWalksEveryEntryAcrossLeavesAndStopsOffAtTheEnd) {
     BT_ASSERT_OK(records_->MoveNext(path));
   }
   EXPECT_EQ(seen, Iota(0, 40));
-  EXPECT_EQ(path.leaf_index, Entries(path.leaf).size());  // the end crack
+  EXPECT_EQ(path.leaf_index, Entries(*path.leaf).size());  // the end crack
   BT_ASSERT_OK(records_->MoveNext(path));                 // stays off
   EXPECT_FALSE(path.on);
   BT_ASSERT_OK(records_->MovePrior(path));  // back onto the last entry
