@@ -13,6 +13,7 @@
 
 #include <optimystic/block/block_store.h>
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -51,8 +52,7 @@ class MemoryBlockStore final : public block::BlockStore {
     return std::optional<block::Value>(*block);
   }
 
-  Result<block::BlockRef> TryGetRef(const block::BlockId& id,
-                                    block::ReadPurpose purpose) override {
+  Result<block::BlockRef> TryGetRef(const block::BlockId& id, block::ReadPurpose purpose) override {
     std::lock_guard<std::mutex> lock(mutex_);
     ++reads_;
     auto it = blocks_.find(id);
@@ -79,7 +79,10 @@ class MemoryBlockStore final : public block::BlockStore {
       return Status::NotFound("Missing block (" + id + ")");
     }
     if (it->second.use_count() == 1) {
-      // No reader holds this block (new references are only made under the lock): edit it.
+      // No reader holds this block (new references are only made under the lock): edit it. The
+      // fence orders the edit after the last reader's reads, which happened before it dropped
+      // its reference on another thread.
+      std::atomic_thread_fence(std::memory_order_acquire);
       OPTIMYSTIC_RETURN_IF_ERROR(block::ApplyOperation(*it->second, op));
     } else {
       OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value changed, block::WithOperation(*it->second, op));

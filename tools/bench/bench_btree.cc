@@ -48,8 +48,8 @@ Result<TreeFixture> NewTree(Scope scope) {
   f.store = std::make_unique<test::MemoryBlockStore>();
   const btree::BTreeOptions options{.capacity = kCapacity};
   if (scope == Scope::kAtomic) {
-    OPTIMYSTIC_ASSIGN_OR_RETURN(Tree tree, Tree::Create(*f.store, btree::IndependentTrunk::Factory(),
-                                                        {}, options));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        Tree tree, Tree::Create(*f.store, btree::IndependentTrunk::Factory(), {}, options));
     f.tree.emplace(std::move(tree));
     return f;
   }
@@ -225,8 +225,7 @@ std::vector<benchmark::internal::Benchmark*> BTreeBenchmarks::Register() {
       benchmark::RegisterBenchmark("BM_BTreeInsert/bound", BM_BTreeInsert, std::cref(options),
                                    Scope::kBound),
       benchmark::RegisterBenchmark("BM_MapInsert", BM_MapInsert, std::cref(options)),
-      benchmark::RegisterBenchmark("BM_BTreeGet", BM_BTreeGet, std::cref(options),
-                                   std::ref(reads)),
+      benchmark::RegisterBenchmark("BM_BTreeGet", BM_BTreeGet, std::cref(options), std::ref(reads)),
       benchmark::RegisterBenchmark("BM_MapGet", BM_MapGet, std::cref(options), std::ref(reads)),
       benchmark::RegisterBenchmark("BM_BTreeScan", BM_BTreeScan, std::cref(options),
                                    std::ref(reads)),

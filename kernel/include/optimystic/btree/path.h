@@ -6,11 +6,10 @@
 // null in a path made by the tree): reading a node costs no copy, and the writer replaces a node
 // it changes rather than editing it, so a path handed out earlier keeps the nodes it saw. It is
 // valid only while its version equals the tree's (every successful mutation bumps the tree's
-// version), and the tree refuses a stale path with an error saying "Path is invalid". A KeyRange names where a range
-// scan starts (`first`) and stops (`last`) in iteration order, so for a descending range `first`
-// is the high bound.
-// Thread-safety: value types.
-// Errors: none here; see btree.h.
+// version), and the tree refuses a stale path with an error saying "Path is invalid". A KeyRange
+// names where a range scan starts (`first`) and stops (`last`) in iteration order, so for a
+// descending range `first` is the high bound. Thread-safety: value types. Errors: none here; see
+// btree.h.
 #pragma once
 
 #include <optimystic/block/block_store.h>
@@ -25,7 +24,7 @@ namespace optimystic::btree {
 
 struct PathBranch {
   block::BlockRef node;  // a branch node
-  size_t index = 0;   // the child taken: 0 .. partitions.size()
+  size_t index = 0;      // the child taken: 0 .. partitions.size()
 };
 
 struct Path {

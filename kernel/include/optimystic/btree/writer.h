@@ -68,8 +68,9 @@ class Writer final {
     // The root split: a new root over the old root and its new right sibling (SPEC.md §3.7).
     block::Value partitions = ArrayOf(std::move(split->key));
     block::Value nodes = block::Value::array({old_root, split->right_id});
-    OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef root,
-                                Inserted(NewBranch(store(), std::move(partitions), std::move(nodes))));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        block::BlockRef root,
+        Inserted(NewBranch(store(), std::move(partitions), std::move(nodes))));
     OPTIMYSTIC_RETURN_IF_ERROR(ctx_.trunk->SetRootId(NodeId(*root)));
     path.branches.insert(path.branches.begin(),
                          PathBranch{std::move(root), split->went_right ? size_t{1} : size_t{0}});
@@ -152,8 +153,7 @@ class Writer final {
   // SPEC.md §3.7 leaf split: mid = (len + 1) / 2; the right leaf takes [mid..] and the new entry
   // when its index is >= mid; the separator is the right leaf's first key.
   Result<std::optional<Split>> LeafInsert(Path& path, block::Value encoded) {
-    const block::Value& entries = Entries(*path.leaf);
-    const size_t count = entries.size();
+    const size_t count = Entries(*path.leaf).size();
     const size_t index = path.leaf_index;
     if (count < ctx_.capacity) {
       OPTIMYSTIC_RETURN_IF_ERROR(
@@ -162,7 +162,7 @@ class Writer final {
     }
     const size_t mid = (count + 1) >> 1;
     const bool went_right = index >= mid;
-    block::Value right_entries = Slice(entries, mid, count);
+    block::Value right_entries = Slice(Entries(*path.leaf), mid, count);
     if (went_right) {
       auto& array = right_entries.get_ref<block::Value::array_t&>();
       array.insert(array.begin() + static_cast<std::ptrdiff_t>(index - mid), encoded);

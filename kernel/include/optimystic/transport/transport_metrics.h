@@ -29,13 +29,13 @@ namespace optimystic::transport {
 
 // Why a message failed, the `kind` label of optimystic_transport_errors_total.
 enum class TransportErrorKind : uint8_t {
-  kTimeout = 0,    // a request's deadline passed
-  kRefused = 1,    // no peer at the URL, or the connection was reset before a reply
-  kClosed = 2,     // the transport was closed with the request in flight
-  kTooLarge = 3,   // a message over the size limit, sent or received
-  kProtocol = 4,   // malformed bytes on a connection (the connection is dropped)
-  kTls = 5,        // a TLS handshake or certificate failure
-  kIo = 6,         // any other socket error
+  kTimeout = 0,   // a request's deadline passed
+  kRefused = 1,   // no peer at the URL, or the connection was reset before a reply
+  kClosed = 2,    // the transport was closed with the request in flight
+  kTooLarge = 3,  // a message over the size limit, sent or received
+  kProtocol = 4,  // malformed bytes on a connection (the connection is dropped)
+  kTls = 5,       // a TLS handshake or certificate failure
+  kIo = 6,        // any other socket error
 };
 inline constexpr size_t kTransportErrorKinds = 7;
 
@@ -64,27 +64,27 @@ class TransportMetrics final {
         registry.AddCounter("optimystic_transport_messages_received_total",
                             "Messages received (requests and replies)", labels));
     OPTIMYSTIC_ASSIGN_OR_RETURN(
-        m.bytes_sent_, registry.AddCounter("optimystic_transport_sent_bytes_total",
-                                           "Payload bytes sent", labels));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(
-        m.bytes_received_, registry.AddCounter("optimystic_transport_received_bytes_total",
-                                               "Payload bytes received", labels));
+        m.bytes_sent_,
+        registry.AddCounter("optimystic_transport_sent_bytes_total", "Payload bytes sent", labels));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(m.bytes_received_,
+                                registry.AddCounter("optimystic_transport_received_bytes_total",
+                                                    "Payload bytes received", labels));
     for (size_t i = 0; i < kTransportErrorKinds; ++i) {
       metrics::Labels error_labels = labels;
       error_labels.emplace_back(
           "kind", std::string(TransportErrorKindName(static_cast<TransportErrorKind>(i))));
-      OPTIMYSTIC_ASSIGN_OR_RETURN(
-          m.errors_[i], registry.AddCounter("optimystic_transport_errors_total",
-                                            "Transport errors by kind", error_labels));
+      OPTIMYSTIC_ASSIGN_OR_RETURN(m.errors_[i],
+                                  registry.AddCounter("optimystic_transport_errors_total",
+                                                      "Transport errors by kind", error_labels));
     }
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         m.request_duration_,
         registry.AddHistogram("optimystic_transport_request_duration_seconds",
                               "Client request latency, from send to reply or error", labels,
                               {kLatencyBoundsSeconds.begin(), kLatencyBoundsSeconds.end()}));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(
-        m.connections_, registry.AddGauge("optimystic_transport_connections",
-                                          "Open connections, in and out", labels));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(m.connections_,
+                                registry.AddGauge("optimystic_transport_connections",
+                                                  "Open connections, in and out", labels));
     return m;
   }
 

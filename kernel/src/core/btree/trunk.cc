@@ -12,8 +12,7 @@ namespace {
 Result<block::BlockId> ReadRootId(block::BlockStore& store, const block::BlockId& holder) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockRef block, block::GetBlockRef(store, holder));
   auto root = block->find(kRootIdMember);
-  if (root == block->end() || !root->is_string() ||
-      root->get_ref<const std::string&>().empty()) {
+  if (root == block->end() || !root->is_string() || root->get_ref<const std::string&>().empty()) {
     return Status::Corruption("tree trunk " + holder + ": rootId: expected a block id");
   }
   return root->get_ref<const std::string&>();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace optimystic::block {
@@ -58,6 +59,29 @@ TEST(AtomicProxy, ForwardsToTheBaseOutsideScopes) {
   ASSERT_TRUE(proxy.Insert(TestBlock("a")).ok());
   EXPECT_TRUE(base.Contains("a"));
   EXPECT_EQ(*proxy.GenerateId(), "block-1");
+}
+
+TEST(AtomicProxy, SharedReadsGoToTheScopeOnItsThreadAndToTheBaseElsewhere) {
+  test::MemoryBlockStore base;
+  ASSERT_TRUE(base.Insert(TestBlock("a", {{"v", 0}})).ok());
+  AtomicProxy proxy(base);
+  BlockRef outside = *GetBlockRef(proxy, "a");
+  EXPECT_EQ(outside, *GetBlockRef(base, "a"));  // no scope: the base's own block
+  Status status = proxy.Run([&](BlockStore& scope) -> Status {
+    OPTIMYSTIC_RETURN_IF_ERROR(scope.Update("a", BlockOperation::Assign("v", 1)));
+    EXPECT_EQ((**GetBlockRef(proxy, "a"))["v"], 1);  // this thread: the scope's overlay
+    std::optional<Result<BlockRef>> other;
+    std::thread reader([&] { other.emplace(GetBlockRef(proxy, "a")); });
+    reader.join();
+    EXPECT_TRUE(other.has_value() && other->has_value());
+    if (other.has_value() && other->has_value()) {
+      EXPECT_EQ((***other)["v"], 0);  // another thread: the base
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ((*outside)["v"], 0);  // the block read before the commit never changes
+  EXPECT_EQ((**GetBlockRef(proxy, "a"))["v"], 1);
 }
 
 TEST(AtomicProxy, CommitsAScopeThatSucceeds) {

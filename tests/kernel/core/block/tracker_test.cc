@@ -51,6 +51,14 @@ TEST_F(TrackerTest, SharedReadsShareUntouchedBlocksAndOverlayChangedOnes) {
   EXPECT_EQ(*deleted, nullptr);
 }
 
+TEST_F(TrackerTest, ASharedReadOfAnInsertedBlockIsNotChangedByLaterUpdates) {
+  ASSERT_TRUE(tracker_.Insert(TestBlock("n", {{"v", 1}})).ok());
+  BlockRef held = *GetBlockRef(tracker_, "n");
+  ASSERT_TRUE(tracker_.Update("n", BlockOperation::Assign("v", 2)).ok());
+  EXPECT_EQ((*held)["v"], 1);
+  EXPECT_EQ((**GetBlockRef(tracker_, "n"))["v"], 2);
+}
+
 TEST_F(TrackerTest, InsertIsVisibleButNeverReachesTheSource) {
   ASSERT_TRUE(tracker_.Insert(TestBlock("n", {{"v", 1}})).ok());
   auto n = Read("n");

@@ -93,6 +93,32 @@ TEST_F(BTreeTest, CreateInsertsAnEmptyRootLeafAndATrunk) {
   EXPECT_EQ(ints_->trunk().block_id(), "trunk");
 }
 
+TEST_F(BTreeTest, APathKeepsTheNodesItSawAcrossSplitsAndMerges) {
+  MakeInts(4, {10, 20, 30, 40});
+  auto before = ints_->Find(20);
+  ASSERT_TRUE(before.has_value() && before->on);
+  const block::BlockRef leaf = before->leaf;
+  const Value entries = Entries(*leaf);
+  ASSERT_TRUE(ints_->Insert(50).has_value());  // splits the full root leaf
+  EXPECT_EQ(Entries(*leaf), entries);          // the path's leaf is unchanged
+  EXPECT_TRUE(before->branches.empty());
+  auto split = ints_->Find(20);
+  ASSERT_TRUE(split.has_value() && split->on);
+  ASSERT_EQ(split->branches.size(), 1u);
+  const block::BlockRef root = split->branches[0].node;
+  const Value partitions = Partitions(*root);
+  for (int64_t key : {40, 50}) {  // merges the leaves back and collapses the root
+    auto path = ints_->Find(key);
+    ASSERT_TRUE(path.has_value() && path->on);
+    ASSERT_TRUE(ints_->DeleteAt(*path).has_value());
+  }
+  EXPECT_EQ(Partitions(*root), partitions);
+  EXPECT_EQ(Entries(*leaf), entries);
+  EXPECT_TRUE(IsInvalidPath(ints_->At(*before).status()));
+  EXPECT_TRUE(IsInvalidPath(ints_->At(*split).status()));
+  ExpectValid();
+}
+
 TEST_F(BTreeTest, CapacityBelowFourIsRejected) {
   auto tree = IntTree::Create(store_, IndependentTrunk::Factory(), IntTraits(), BTreeOptions{3});
   ASSERT_FALSE(tree.has_value());
@@ -214,7 +240,7 @@ TEST_F(BTreeTest, NextWalksEveryEntryAcrossLeavesAndStopsOffAtTheEnd) {
   }
   EXPECT_EQ(seen, Iota(0, 40));
   EXPECT_EQ(path.leaf_index, Entries(*path.leaf).size());  // the end crack
-  BT_ASSERT_OK(records_->MoveNext(path));                 // stays off
+  BT_ASSERT_OK(records_->MoveNext(path));                  // stays off
   EXPECT_FALSE(path.on);
   BT_ASSERT_OK(records_->MovePrior(path));  // back onto the last entry
   BT_ASSIGN_OR_FAIL(auto last, records_->At(path));
