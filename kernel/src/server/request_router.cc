@@ -19,8 +19,7 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(std::string peer_id
 RequestRouter::RequestRouter(std::string peer_id, std::string node_version)
     : ping_(std::move(peer_id), std::move(node_version)) {}
 
-void RequestRouter::OnRequest(std::string_view request,
-                              transport::Responder& responder) noexcept {
+void RequestRouter::OnRequest(std::string_view request, transport::Responder& responder) noexcept {
   responder.Reply(Route(request));
 }
 

@@ -63,13 +63,21 @@ TEST_F(RequestRouterTest, AnswersPingWithPong) {
   // {"deadline":0,"id":7,"payload":{"nodeVersion":"0.1.0","peerId":"peer-n",
   //  "protocolVersion":1},"sender":"peer-n","type":"pong","version":1}
   EXPECT_EQ(Hex(reply),
-            "01a6" "68646561646c696e6500" "62696407"
-            "677061796c6f6164" "a3"
-            "6b6e6f646556657273696f6e" "65302e312e30"
-            "66706565724964" "66706565722d6e"
-            "6f70726f746f636f6c56657273696f6e" "01"
-            "6673656e646572" "66706565722d6e"
-            "6474797065" "64706f6e67"
+            "01a6"
+            "68646561646c696e6500"
+            "62696407"
+            "677061796c6f6164"
+            "a3"
+            "6b6e6f646556657273696f6e"
+            "65302e312e30"
+            "66706565724964"
+            "66706565722d6e"
+            "6f70726f746f636f6c56657273696f6e"
+            "01"
+            "6673656e646572"
+            "66706565722d6e"
+            "6474797065"
+            "64706f6e67"
             "6776657273696f6e01");
   Result<wire::Envelope> decoded = wire::DecodeEnvelope(reply);
   ASSERT_TRUE(decoded.has_value()) << decoded.status().ToString();

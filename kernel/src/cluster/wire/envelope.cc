@@ -18,8 +18,8 @@ using block::Value;
 constexpr size_t kQuotedKeyBytes = 64;  // how much of an unexpected key an error quotes
 
 Status FieldError(std::string_view field, std::string_view reason) {
-  return Status::InvalidArgument("envelope field '" + std::string(field) + "': " +
-                                 std::string(reason));
+  return Status::InvalidArgument("envelope field '" + std::string(field) +
+                                 "': " + std::string(reason));
 }
 
 // Whether a container in `v` (itself at depth 1) nests deeper than `limit`. Iterative, so that
@@ -54,12 +54,11 @@ Result<uint64_t> UnsignedField(const Value& v, std::string_view field, uint64_t 
   } else if (const auto* i = v.get_ptr<const int64_t*>(); i != nullptr && *i >= 0) {
     x = static_cast<uint64_t>(*i);
   } else {
-    return FieldError(field, "expected " + std::string(expected) + ", found " +
-                                 std::string(v.type_name()));
+    return FieldError(
+        field, "expected " + std::string(expected) + ", found " + std::string(v.type_name()));
   }
   if (x > max) {
-    return FieldError(field, "expected " + std::string(expected) + ", found " +
-                                 std::to_string(x));
+    return FieldError(field, "expected " + std::string(expected) + ", found " + std::to_string(x));
   }
   return x;
 }
@@ -91,8 +90,7 @@ Status CheckKnownMembers(const Value& map) {
 Result<uint32_t> ParseVersion(const Value& map) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(const Value* v, Member(map, format::kVersionKey));
   OPTIMYSTIC_ASSIGN_OR_RETURN(
-      uint64_t version, UnsignedField(*v, format::kVersionKey,
-                                      std::numeric_limits<uint32_t>::max(),
+      uint64_t version, UnsignedField(*v, format::kVersionKey, std::numeric_limits<uint32_t>::max(),
                                       "an unsigned 32-bit integer"));
   if (version != format::kProtocolVersion) {
     return Status::Incompatible("envelope: unsupported protocol version " +
@@ -110,8 +108,8 @@ Result<MessageType> ParseType(const Value& map) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(const Value* v, Member(map, format::kTypeKey));
   const auto* name = v->get_ptr<const std::string*>();
   if (name == nullptr) {
-    return FieldError(format::kTypeKey, "expected a text string, found " +
-                                            std::string(v->type_name()));
+    return FieldError(format::kTypeKey,
+                      "expected a text string, found " + std::string(v->type_name()));
   }
   if (name->empty() || name->size() > format::kMaxTypeBytes) {
     return FieldError(format::kTypeKey, "expected 1 to " + std::to_string(format::kMaxTypeBytes) +
@@ -134,12 +132,12 @@ Result<std::string> ParseSender(const Value& map) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(const Value* v, Member(map, format::kSenderKey));
   const auto* sender = v->get_ptr<const std::string*>();
   if (sender == nullptr) {
-    return FieldError(format::kSenderKey, "expected a text string, found " +
-                                              std::string(v->type_name()));
+    return FieldError(format::kSenderKey,
+                      "expected a text string, found " + std::string(v->type_name()));
   }
   if (sender->size() > format::kMaxSenderBytes) {
-    return FieldError(format::kSenderKey, "longer than " +
-                                              std::to_string(format::kMaxSenderBytes) + " bytes");
+    return FieldError(format::kSenderKey,
+                      "longer than " + std::to_string(format::kMaxSenderBytes) + " bytes");
   }
   return *sender;
 }
@@ -155,21 +153,20 @@ Result<Envelope> ParseEnvelope(Value& map) {
   OPTIMYSTIC_RETURN_IF_ERROR(CheckKnownMembers(map));
   OPTIMYSTIC_ASSIGN_OR_RETURN(e.type, ParseType(map));
   OPTIMYSTIC_ASSIGN_OR_RETURN(const Value* id, Member(map, format::kIdKey));
-  OPTIMYSTIC_ASSIGN_OR_RETURN(e.request_id,
-                              UnsignedField(*id, format::kIdKey,
-                                            std::numeric_limits<uint64_t>::max(),
-                                            "an unsigned 64-bit integer"));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      e.request_id, UnsignedField(*id, format::kIdKey, std::numeric_limits<uint64_t>::max(),
+                                  "an unsigned 64-bit integer"));
   OPTIMYSTIC_ASSIGN_OR_RETURN(e.sender, ParseSender(map));
   OPTIMYSTIC_ASSIGN_OR_RETURN(const Value* deadline, Member(map, format::kDeadlineKey));
-  OPTIMYSTIC_ASSIGN_OR_RETURN(uint64_t deadline_unix_ms,
-                              UnsignedField(*deadline, format::kDeadlineKey,
-                                            std::numeric_limits<int64_t>::max(),
-                                            "an unsigned integer of at most 2^63-1"));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      uint64_t deadline_unix_ms,
+      UnsignedField(*deadline, format::kDeadlineKey, std::numeric_limits<int64_t>::max(),
+                    "an unsigned integer of at most 2^63-1"));
   e.deadline_unix_ms = static_cast<int64_t>(deadline_unix_ms);
   OPTIMYSTIC_ASSIGN_OR_RETURN(const Value* payload, Member(map, format::kPayloadKey));
   if (!payload->is_object()) {
-    return FieldError(format::kPayloadKey, "expected a map, found " +
-                                               std::string(payload->type_name()));
+    return FieldError(format::kPayloadKey,
+                      "expected a map, found " + std::string(payload->type_name()));
   }
   e.payload = std::move(map[format::kPayloadKey]);
   return e;
@@ -197,25 +194,24 @@ Status TooLarge(size_t size_bytes, size_t max_bytes) {
 
 bool operator==(const Envelope& a, const Envelope& b) noexcept {
   return a.version == b.version && a.type == b.type && a.request_id == b.request_id &&
-         a.sender == b.sender && a.deadline_unix_ms == b.deadline_unix_ms &&
-         a.payload == b.payload;
+         a.sender == b.sender && a.deadline_unix_ms == b.deadline_unix_ms && a.payload == b.payload;
 }
 
 Result<std::string> EncodeEnvelope(const Envelope& e, size_t max_bytes) noexcept {
   if (e.sender.size() > format::kMaxSenderBytes || !IsValidUtf8(e.sender)) {
-    return FieldError(format::kSenderKey, "not UTF-8 of at most " +
-                                              std::to_string(format::kMaxSenderBytes) + " bytes");
+    return FieldError(format::kSenderKey,
+                      "not UTF-8 of at most " + std::to_string(format::kMaxSenderBytes) + " bytes");
   }
   if (e.deadline_unix_ms < 0) {
     return FieldError(format::kDeadlineKey, "negative");
   }
   if (!e.payload.is_object()) {
-    return FieldError(format::kPayloadKey, "expected a map, found " +
-                                               std::string(e.payload.type_name()));
+    return FieldError(format::kPayloadKey,
+                      "expected a map, found " + std::string(e.payload.type_name()));
   }
   if (NestsDeeperThan(e.payload, format::kMaxPayloadDepth)) {
-    return FieldError(format::kPayloadKey, "nests deeper than " +
-                                               std::to_string(format::kMaxPayloadDepth));
+    return FieldError(format::kPayloadKey,
+                      "nests deeper than " + std::to_string(format::kMaxPayloadDepth));
   }
   Value map = Value::object();
   map[format::kDeadlineKey] = static_cast<uint64_t>(e.deadline_unix_ms);
@@ -246,8 +242,8 @@ DecodeOutcome DecodeEnvelopeForReply(std::string_view bytes, size_t max_bytes) n
   return DecodeOutcome{
       ParseEnvelope(*value),
       ReadableUnsigned(*value, format::kIdKey, std::numeric_limits<uint64_t>::max()),
-      static_cast<int64_t>(ReadableUnsigned(*value, format::kDeadlineKey,
-                                            std::numeric_limits<int64_t>::max()))};
+      static_cast<int64_t>(
+          ReadableUnsigned(*value, format::kDeadlineKey, std::numeric_limits<int64_t>::max()))};
 }
 
 }  // namespace optimystic::cluster::wire

@@ -27,8 +27,8 @@ struct Envelope {
   uint32_t version = format::kProtocolVersion;
   MessageType type = MessageType::kPing;
   uint64_t request_id = 0;
-  std::string sender;             // peer id; empty for a client
-  int64_t deadline_unix_ms = 0;   // 0: no deadline
+  std::string sender;            // peer id; empty for a client
+  int64_t deadline_unix_ms = 0;  // 0: no deadline
   block::Value payload = block::Value::object();
 };
 

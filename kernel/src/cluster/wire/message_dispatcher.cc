@@ -19,8 +19,9 @@ constexpr size_t kMinReplyBytes = 4096;
 
 }  // namespace
 
-Result<std::unique_ptr<MessageDispatcher>> MessageDispatcher::Create(
-    std::string peer_id, const time::Clock& clock, size_t max_bytes) noexcept {
+Result<std::unique_ptr<MessageDispatcher>> MessageDispatcher::Create(std::string peer_id,
+                                                                     const time::Clock& clock,
+                                                                     size_t max_bytes) noexcept {
   if (peer_id.size() > format::kMaxSenderBytes || !IsValidUtf8(peer_id)) {
     return Status::InvalidArgument("message dispatcher: peer id is not UTF-8 of at most " +
                                    std::to_string(format::kMaxSenderBytes) + " bytes");
@@ -80,10 +81,10 @@ std::string MessageDispatcher::Dispatch(std::string_view request) const noexcept
   out.payload = std::move(reply->payload);
   Result<std::string> bytes = EncodeEnvelope(out, max_bytes_);
   if (!bytes) {
-    return ErrorEnvelope(in.request_id, in.deadline_unix_ms,
-                         Status::Internal("reply to '" + std::string(MessageTypeName(in.type)) +
-                                          "' could not be sent: " +
-                                          std::string(bytes.error().message())));
+    return ErrorEnvelope(
+        in.request_id, in.deadline_unix_ms,
+        Status::Internal("reply to '" + std::string(MessageTypeName(in.type)) +
+                         "' could not be sent: " + std::string(bytes.error().message())));
   }
   return std::move(*bytes);
 }

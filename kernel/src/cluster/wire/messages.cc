@@ -23,8 +23,8 @@ constexpr const char* kMessageKey = "message";
 constexpr StatusCode kLastCode = StatusCode::kInternal;
 
 Status MemberError(std::string_view message, std::string_view member, std::string_view reason) {
-  return Status::InvalidArgument(std::string(message) + " payload member '" +
-                                 std::string(member) + "': " + std::string(reason));
+  return Status::InvalidArgument(std::string(message) + " payload member '" + std::string(member) +
+                                 "': " + std::string(reason));
 }
 
 Result<std::string> TextMember(const Value& payload, std::string_view message, const char* key) {
@@ -37,8 +37,8 @@ Result<std::string> TextMember(const Value& payload, std::string_view message, c
   }
   const auto* text = it->get_ptr<const std::string*>();
   if (text == nullptr) {
-    return MemberError(message, key, "expected a text string, found " +
-                                         std::string(it->type_name()));
+    return MemberError(message, key,
+                       "expected a text string, found " + std::string(it->type_name()));
   }
   return *text;
 }

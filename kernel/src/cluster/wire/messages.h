@@ -22,9 +22,9 @@ struct Ping {};
 // "pong": the reply to ping.
 // Payload: {"nodeVersion": text, "peerId": text, "protocolVersion": unsigned 32-bit}.
 struct Pong {
-  std::string peer_id;          // the responder's peer id
+  std::string peer_id;            // the responder's peer id
   uint32_t protocol_version = 0;  // the protocol version the responder speaks
-  std::string node_version;     // the responder's software version, e.g. "0.1.0"
+  std::string node_version;       // the responder's software version, e.g. "0.1.0"
 };
 
 // "error": the reply to a request that failed.

@@ -13,8 +13,10 @@ size_t SequenceLength(std::string_view s) noexcept {
   if (lead < 0x80) {
     return 1;
   }
-  const size_t extra = (lead & 0xE0) == 0xC0 ? 1 : (lead & 0xF0) == 0xE0 ? 2
-                       : (lead & 0xF8) == 0xF0 ? 3 : 0;
+  const size_t extra = (lead & 0xE0) == 0xC0   ? 1
+                       : (lead & 0xF0) == 0xE0 ? 2
+                       : (lead & 0xF8) == 0xF0 ? 3
+                                               : 0;
   if (extra == 0 || s.size() - 1 < extra) {
     return 0;
   }

@@ -87,8 +87,8 @@ TEST(Envelope, RoundTripsEveryField) {
 }
 
 TEST(Envelope, RoundTripsBoundaryValuesOfEachField) {
-  const uint64_t ids[] = {0, 1, 23, 24, 255, 256, 65535, 65536, 4294967296ULL,
-                          std::numeric_limits<uint64_t>::max()};
+  const uint64_t ids[] = {
+      0, 1, 23, 24, 255, 256, 65535, 65536, 4294967296ULL, std::numeric_limits<uint64_t>::max()};
   const int64_t deadlines[] = {0, 1, 23, 24, 1764612000000, std::numeric_limits<int64_t>::max()};
   const MessageType types[] = {MessageType::kError, MessageType::kPing, MessageType::kPong};
   for (uint64_t id : ids) {
@@ -125,12 +125,12 @@ TEST(Envelope, EncodesTheDocumentedBytes) {
   // byte-wise key order.
   EXPECT_EQ(Hex(Encode(e)),
             "01a6"
-            "68646561646c696e6500"    // "deadline": 0
-            "626964" "07"             // "id": 7
-            "677061796c6f6164a0"      // "payload": {}
-            "6673656e646572" "66706565722d61"  // "sender": "peer-a"
-            "6474797065" "6470696e67"          // "type": "ping"
-            "6776657273696f6e01");             // "version": 1
+            "68646561646c696e6500"          // "deadline": 0
+            "62696407"                      // "id": 7
+            "677061796c6f6164a0"            // "payload": {}
+            "6673656e64657266706565722d61"  // "sender": "peer-a"
+            "64747970656470696e67"          // "type": "ping"
+            "6776657273696f6e01");          // "version": 1
 }
 
 TEST(Envelope, EncodingIsDeterministic) {
@@ -197,9 +197,9 @@ TEST(Envelope, UnknownVersionIsIncompatibleAndNamed) {
     Result<Envelope> back = DecodeEnvelope(Encode(e));
     ASSERT_FALSE(back.has_value());
     EXPECT_EQ(back.error().code(), StatusCode::kIncompatible);
-    EXPECT_NE(back.error().message().find("unsupported protocol version " +
-                                          std::to_string(version)),
-              std::string_view::npos)
+    EXPECT_NE(
+        back.error().message().find("unsupported protocol version " + std::to_string(version)),
+        std::string_view::npos)
         << back.error().ToString();
   }
 }
@@ -242,21 +242,30 @@ TEST(Envelope, MissingFieldIsNamed) {
     map.erase(key);
     Status s = DecodeError(map);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
-    EXPECT_NE(s.message().find("field '" + std::string(key) + "': missing"),
-              std::string_view::npos)
+    EXPECT_NE(s.message().find("field '" + std::string(key) + "': missing"), std::string_view::npos)
         << s.ToString();
   }
 }
 
 TEST(Envelope, MistypedFieldIsNamed) {
   const std::vector<std::pair<std::string, Value>> cases = {
-      {"deadline", "soon"},     {"deadline", -1},        {"deadline", 1.5},
-      {"id", "seven"},          {"id", -7},              {"id", Value::array()},
-      {"payload", Value::array()}, {"payload", "x"},     {"payload", nullptr},
-      {"sender", 17},           {"sender", Value::object()},
+      {"deadline", "soon"},
+      {"deadline", -1},
+      {"deadline", 1.5},
+      {"id", "seven"},
+      {"id", -7},
+      {"id", Value::array()},
+      {"payload", Value::array()},
+      {"payload", "x"},
+      {"payload", nullptr},
+      {"sender", 17},
+      {"sender", Value::object()},
       {"sender", std::string(format::kMaxSenderBytes + 1, 's')},
-      {"type", 1},              {"type", nullptr},
-      {"version", "1"},         {"version", -1},         {"version", 4294967296ULL},
+      {"type", 1},
+      {"type", nullptr},
+      {"version", "1"},
+      {"version", -1},
+      {"version", 4294967296ULL},
       {"version", 1.5},
   };
   for (const auto& [key, value] : cases) {
@@ -295,8 +304,7 @@ TEST(Envelope, NonCanonicalBytesAreRefused) {
   Result<Envelope> e = DecodeEnvelope(bytes);
   ASSERT_FALSE(e.has_value());
   EXPECT_EQ(e.error().code(), StatusCode::kCorruption);
-  EXPECT_NE(e.error().message().find("canonical"), std::string_view::npos)
-      << e.error().ToString();
+  EXPECT_NE(e.error().message().find("canonical"), std::string_view::npos) << e.error().ToString();
 }
 
 TEST(Envelope, OversizeMessageIsRefused) {
@@ -307,9 +315,9 @@ TEST(Envelope, OversizeMessageIsRefused) {
   Result<Envelope> refused = DecodeEnvelope(bytes, bytes.size() - 1);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(refused.error().message().find("exceed the limit of " +
-                                           std::to_string(bytes.size() - 1)),
-            std::string_view::npos)
+  EXPECT_NE(
+      refused.error().message().find("exceed the limit of " + std::to_string(bytes.size() - 1)),
+      std::string_view::npos)
       << refused.error().ToString();
   EXPECT_FALSE(EncodeEnvelope(e, bytes.size() - 1).has_value());
 }
@@ -324,8 +332,7 @@ TEST(Envelope, MessageOverTheDefaultLimitIsRefused) {
   ASSERT_TRUE(bytes.has_value());
   Result<Envelope> decoded = DecodeEnvelope(*bytes);
   ASSERT_FALSE(decoded.has_value());
-  EXPECT_NE(decoded.error().message().find("exceed the limit of 16777216"),
-            std::string_view::npos);
+  EXPECT_NE(decoded.error().message().find("exceed the limit of 16777216"), std::string_view::npos);
 }
 
 TEST(Envelope, PayloadNestingIsBounded) {
@@ -347,8 +354,7 @@ TEST(Envelope, PayloadNestingIsBounded) {
   map["payload"] = too_deep.payload;
   Status s = DecodeError(map);
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
-  EXPECT_NE(s.message().find("nesting deeper than 256"), std::string_view::npos)
-      << s.ToString();
+  EXPECT_NE(s.message().find("nesting deeper than 256"), std::string_view::npos) << s.ToString();
 }
 
 TEST(Envelope, HugeNestingInTheBytesIsRefusedWithoutRecursion) {

@@ -22,7 +22,8 @@ TEST(Messages, PingPayloadIsEmptyMap) {
 TEST(Messages, PongRoundTrips) {
   Pong pong{"peer-a", 1, "0.1.0"};
   Value payload = PongToPayload(pong);
-  EXPECT_EQ(payload, Value::parse(R"({"peerId":"peer-a","protocolVersion":1,"nodeVersion":"0.1.0"})"));
+  EXPECT_EQ(payload,
+            Value::parse(R"({"peerId":"peer-a","protocolVersion":1,"nodeVersion":"0.1.0"})"));
   Result<Pong> back = PongFromPayload(payload);
   ASSERT_TRUE(back.has_value()) << back.status().ToString();
   EXPECT_EQ(*back, pong);
@@ -41,9 +42,9 @@ TEST(Messages, PongNamesAMissingOrMistypedMember) {
     Result<Pong> missing = PongFromPayload(payload);
     ASSERT_FALSE(missing.has_value());
     EXPECT_EQ(missing.error().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(missing.error().message().find("pong payload member '" + std::string(key) +
-                                             "': missing"),
-              std::string_view::npos)
+    EXPECT_NE(
+        missing.error().message().find("pong payload member '" + std::string(key) + "': missing"),
+        std::string_view::npos)
         << missing.error().ToString();
     payload[key] = Value::array();
     Result<Pong> mistyped = PongFromPayload(payload);

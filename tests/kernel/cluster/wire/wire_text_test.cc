@@ -25,7 +25,10 @@ TEST(WireText, BoundedTextKeepsShortValidText) {
 }
 
 TEST(WireText, BoundedTextReplacesInvalidBytes) {
-  EXPECT_EQ(BoundedText("a\xff" "b\xc3", 100), "a?b?");
+  EXPECT_EQ(BoundedText("a\xff"
+                        "b\xc3",
+                        100),
+            "a?b?");
 }
 
 TEST(WireText, BoundedTextCutsAtACharacterBoundary) {
