@@ -36,7 +36,7 @@ MessageDispatcher::MessageDispatcher(std::string peer_id, const time::Clock& clo
 
 Status MessageDispatcher::Register(MessageType type, MessageHandler& handler) noexcept {
   const auto index = static_cast<size_t>(type);
-  if (index >= kTypeCount) {
+  if (index >= kMessageTypeCount) {
     return Status::InvalidArgument("message dispatcher: no such message type " +
                                    std::to_string(index));
   }

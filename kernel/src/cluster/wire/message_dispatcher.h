@@ -65,12 +65,10 @@ class MessageDispatcher final {
   std::string ErrorEnvelope(uint64_t request_id, int64_t deadline_unix_ms,
                             const Status& error) const noexcept;
 
-  static constexpr size_t kTypeCount = 3;  // the enumerators of MessageType
-
   std::string peer_id_;
   const time::Clock& clock_;
   size_t max_bytes_;
-  std::array<MessageHandler*, kTypeCount> handlers_{};
+  std::array<MessageHandler*, kMessageTypeCount> handlers_{};
 };
 
 }  // namespace optimystic::cluster::wire

@@ -8,7 +8,7 @@ namespace optimystic::cluster::wire {
 
 namespace {
 
-constexpr std::array<std::pair<MessageType, std::string_view>, 3> kNames = {{
+constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount> kNames = {{
     {MessageType::kError, "error"},
     {MessageType::kPing, "ping"},
     {MessageType::kPong, "pong"},

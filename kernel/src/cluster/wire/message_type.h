@@ -7,6 +7,7 @@
 // Thread-safety: pure functions. Errors: ParseMessageType returns nullopt for an unknown name.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -18,6 +19,9 @@ enum class MessageType : uint8_t {
   kPing = 1,   // "ping": are you there; payload {}
   kPong = 2,   // "pong": the reply to ping; payload {peerId, protocolVersion, nodeVersion}
 };
+
+// How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
+inline constexpr size_t kMessageTypeCount = 3;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;
