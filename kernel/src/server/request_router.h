@@ -1,18 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0
-// RequestRouter: the handler the node gives its transport. Until the wire protocol lands
-// (TODO(#5)) it answers every request with NotSupported, so that a client gets a clear error
-// rather than silence. Thread-safety: stateless; called from the transport's threads.
+// RequestRouter: the handler the node gives its transport. Each request's bytes go through the
+// cluster's MessageDispatcher, which decodes the envelope and calls the handler for its type; the
+// reply is always an encoded envelope: "pong" for "ping", and an "error" envelope
+// (docs/protocol.md) for anything else, including bytes that are not a message at all. The
+// router never fails a request at the transport level, so a client always gets an answer it can
+// decode.
+// Thread-safety: immutable once created; OnRequest runs on the transport's threads at once.
+// Errors: Create returns InvalidArgument for a peer id that cannot be sent.
 #pragma once
 
+#include <optimystic/base/result.h>
+#include <optimystic/time/clock.h>
 #include <optimystic/transport/transport.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cluster/membership/ping_handler.h"
+#include "cluster/wire/message_dispatcher.h"
 
 namespace optimystic::server {
 
 class RequestRouter final : public transport::RequestHandler {
  public:
-  void OnRequest(std::string_view, transport::Responder& responder) noexcept override {
-    responder.Fail(Status::NotSupported("this node serves no requests yet"));
-  }
+  // `peer_id` and `node_version` are what this node tells peers about itself.
+  // OWNERSHIP: `clock` must outlive the router.
+  static Result<std::unique_ptr<RequestRouter>> Create(std::string peer_id,
+                                                       std::string node_version,
+                                                       const time::Clock& clock) noexcept;
+
+  void OnRequest(std::string_view request, transport::Responder& responder) noexcept override;
+
+  // The reply bytes for `request`; what OnRequest sends.
+  std::string Route(std::string_view request) const noexcept;
+
+ private:
+  RequestRouter(std::string peer_id, std::string node_version);
+
+  // Declared before the dispatcher, which refers to it.
+  cluster::membership::PingHandler ping_;
+  std::unique_ptr<cluster::wire::MessageDispatcher> dispatcher_;
 };
 
 }  // namespace optimystic::server

@@ -171,7 +171,8 @@ Status Server::OpenTransport(StartInfo& info) {
   auto transport = (*factory)->Create(config_.TransportSettings(), *hosts_.back());
   if (!transport) return transport.error().WithContext("open transport." + config_.transport_plugin);
   transport_ = std::move(*transport);
-  handler_ = std::make_unique<RequestRouter>();
+  OPTIMYSTIC_ASSIGN_OR_RETURN(handler_,
+                              RequestRouter::Create(peer_id_, OPTIMYSTIC_VERSION, clock_));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
   info.client_url = *bound;

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cluster/wire/message_type.h"
+
+#include <array>
+#include <utility>
+
+namespace optimystic::cluster::wire {
+
+namespace {
+
+constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount> kNames = {{
+    {MessageType::kError, "error"},
+    {MessageType::kPing, "ping"},
+    {MessageType::kPong, "pong"},
+}};
+
+}  // namespace
+
+std::string_view MessageTypeName(MessageType type) noexcept {
+  for (const auto& [t, name] : kNames) {
+    if (t == type) {
+      return name;
+    }
+  }
+  return "invalid";  // only reachable through a cast of an out-of-range number
+}
+
+std::optional<MessageType> ParseMessageType(std::string_view name) noexcept {
+  for (const auto& [t, n] : kNames) {
+    if (n == name) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace optimystic::cluster::wire

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// MessageType: the kinds of wire message this node knows. On the wire a type is its name, a
+// short text string (wire_format.h), so that a peer of another version can name a type it does
+// not know in its error reply; in memory it is this enum, so that code switches on it.
+// Adding a message: add an enumerator here and its name in message_type.cc, describe its payload
+// in messages.h and docs/protocol.md.
+// Thread-safety: pure functions. Errors: ParseMessageType returns nullopt for an unknown name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace optimystic::cluster::wire {
+
+enum class MessageType : uint8_t {
+  kError = 0,  // "error": the reply to a request that failed; payload {code, message}
+  kPing = 1,   // "ping": are you there; payload {}
+  kPong = 2,   // "pong": the reply to ping; payload {peerId, protocolVersion, nodeVersion}
+};
+
+// How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
+inline constexpr size_t kMessageTypeCount = 3;
+
+// The wire name of `type`, e.g. "ping".
+std::string_view MessageTypeName(MessageType type) noexcept;
+
+// The type named `name`; nullopt when this node knows no such type.
+std::optional<MessageType> ParseMessageType(std::string_view name) noexcept;
+
+}  // namespace optimystic::cluster::wire

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "server/request_router.h"
+
+#include <optimystic/base/seeded_random.h>
+
+#include "cluster/wire/envelope.h"
+#include "cluster/wire/messages.h"
+#include "kernel/cluster/wire/wire_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+namespace optimystic::server {
+namespace {
+
+namespace wire = cluster::wire;
+using wire::test::FixedClock;
+using wire::test::FromHex;
+using wire::test::Hex;
+
+// Keeps what the router answered through the transport's Responder.
+class CapturingResponder final : public transport::Responder {
+ public:
+  void Reply(std::string_view bytes) noexcept override {
+    ++replies_;
+    bytes_ = std::string(bytes);
+  }
+  void Fail(const Status& error) noexcept override { failure_ = error; }
+
+  int replies_ = 0;
+  std::string bytes_;
+  Status failure_;
+};
+
+class RequestRouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto router = RequestRouter::Create("peer-n", "0.1.0", clock_);
+    ASSERT_TRUE(router.has_value()) << router.status().ToString();
+    router_ = std::move(*router);
+  }
+
+  std::string Answer(std::string_view request) {
+    CapturingResponder responder;
+    router_->OnRequest(request, responder);
+    EXPECT_EQ(responder.replies_, 1);
+    EXPECT_TRUE(responder.failure_.ok()) << responder.failure_.ToString();
+    return responder.bytes_;
+  }
+
+  FixedClock clock_{1764612000000};
+  std::unique_ptr<RequestRouter> router_;
+};
+
+TEST_F(RequestRouterTest, AnswersPingWithPong) {
+  // The ping of docs/protocol.md: id 7 from "peer-a", no deadline.
+  const std::string ping = FromHex(
+      "01a6 68646561646c696e6500 62696407 677061796c6f6164a0 6673656e646572 66706565722d61"
+      " 6474797065 6470696e67 6776657273696f6e01");
+  const std::string reply = Answer(ping);
+  // {"deadline":0,"id":7,"payload":{"nodeVersion":"0.1.0","peerId":"peer-n",
+  //  "protocolVersion":1},"sender":"peer-n","type":"pong","version":1}
+  EXPECT_EQ(Hex(reply),
+            "01a6"
+            "68646561646c696e6500"
+            "62696407"
+            "677061796c6f6164"
+            "a3"
+            "6b6e6f646556657273696f6e"
+            "65302e312e30"
+            "66706565724964"
+            "66706565722d6e"
+            "6f70726f746f636f6c56657273696f6e"
+            "01"
+            "6673656e646572"
+            "66706565722d6e"
+            "6474797065"
+            "64706f6e67"
+            "6776657273696f6e01");
+  Result<wire::Envelope> decoded = wire::DecodeEnvelope(reply);
+  ASSERT_TRUE(decoded.has_value()) << decoded.status().ToString();
+  Result<wire::Pong> pong = wire::PongFromPayload(decoded->payload);
+  ASSERT_TRUE(pong.has_value());
+  EXPECT_EQ(*pong, (wire::Pong{"peer-n", 1, "0.1.0"}));
+}
+
+TEST_F(RequestRouterTest, AnswersGarbageWithAnErrorEnvelope) {
+  const std::string reply = Answer("hello, are you a database?");
+  Result<wire::Envelope> decoded = wire::DecodeEnvelope(reply);
+  ASSERT_TRUE(decoded.has_value()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->type, wire::MessageType::kError);
+  EXPECT_EQ(decoded->request_id, 0u);
+  EXPECT_EQ(decoded->sender, "peer-n");
+  Result<wire::ErrorReply> error = wire::ErrorReplyFromPayload(decoded->payload);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->code, StatusCode::kCorruption);
+  EXPECT_EQ(error->message, "envelope: decode value: unsupported version 104");
+}
+
+TEST_F(RequestRouterTest, AnswersAnUnknownVersionWithAnErrorNamingIt) {
+  wire::Envelope ping;
+  ping.version = 2;
+  ping.request_id = 31;
+  Result<std::string> bytes = wire::EncodeEnvelope(ping);
+  ASSERT_TRUE(bytes.has_value());
+  Result<wire::Envelope> decoded = wire::DecodeEnvelope(Answer(*bytes));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->type, wire::MessageType::kError);
+  EXPECT_EQ(decoded->request_id, 31u);
+  Result<wire::ErrorReply> error = wire::ErrorReplyFromPayload(decoded->payload);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->code, StatusCode::kIncompatible);
+  EXPECT_NE(error->message.find("unsupported protocol version 2"), std::string::npos);
+}
+
+TEST_F(RequestRouterTest, EveryRandomInputGetsAnErrorEnvelope) {
+  base::SeededRandom random(5);
+  for (int i = 0; i < 10000; ++i) {
+    std::string bytes(random.Uniform(64), '\0');
+    random.Fill(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+    Result<wire::Envelope> decoded = wire::DecodeEnvelope(router_->Route(bytes));
+    ASSERT_TRUE(decoded.has_value()) << Hex(bytes);
+    EXPECT_EQ(decoded->type, wire::MessageType::kError) << Hex(bytes);
+  }
+}
+
+TEST(RequestRouter, CreateRefusesAPeerIdThatCannotBeSent) {
+  FixedClock clock(0);
+  auto router = RequestRouter::Create(std::string(1000, 'p'), "0.1.0", clock);
+  ASSERT_FALSE(router.has_value());
+  EXPECT_EQ(router.error().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace optimystic::server
