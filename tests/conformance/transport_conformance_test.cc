@@ -330,8 +330,8 @@ class TransportConformance : public ::testing::TestWithParam<TransportCase> {
     if (server == nullptr) {
       return "";
     }
-    Result<std::string> bound = server->Listen(url != nullptr ? url : GetParam().listen_url,
-                                               handler);
+    Result<std::string> bound =
+        server->Listen(url != nullptr ? url : GetParam().listen_url, handler);
     EXPECT_TRUE(bound.has_value()) << bound.status().ToString();
     return bound.has_value() ? *bound : "";
   }
@@ -368,7 +368,7 @@ class TransportConformance : public ::testing::TestWithParam<TransportCase> {
 
   test::TestHost host_;
   TestHandler handler_;
-  std::deque<ReplyWaiter> waiters_;                    // outlive the transports
+  std::deque<ReplyWaiter> waiters_;                     // outlive the transports
   std::vector<std::unique_ptr<Transport>> transports_;  // destroyed first
 };
 

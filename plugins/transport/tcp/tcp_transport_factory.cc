@@ -74,9 +74,9 @@ Result<TcpTransportOptions> ParseTcpTransportOptions(const config::Settings& set
   OPTIMYSTIC_ASSIGN_OR_RETURN(
       options.max_message_bytes,
       GetBounded(settings, "max_message_bytes", options.max_message_bytes, kMaxMessageBytesLimit));
-  OPTIMYSTIC_ASSIGN_OR_RETURN(options.connect_timeout_ms,
-                              GetBounded(settings, "connect_timeout_ms",
-                                         options.connect_timeout_ms, kMaxConnectTimeoutMs));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      options.connect_timeout_ms,
+      GetBounded(settings, "connect_timeout_ms", options.connect_timeout_ms, kMaxConnectTimeoutMs));
   const config::Settings tls = settings.Get("tls");
   if (tls.present()) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(options.tls, ParseTls(tls));

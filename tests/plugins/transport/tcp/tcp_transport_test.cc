@@ -78,8 +78,7 @@ TEST(FrameFormat, ErrorPayloadsRoundTripAndBadOnesAreCorruption) {
   EXPECT_EQ(decoded.message(), "no such block");
   EXPECT_EQ(DecodeErrorPayload("").code(), StatusCode::kCorruption);
   EXPECT_EQ(DecodeErrorPayload(std::string(1, '\0')).code(), StatusCode::kCorruption);
-  EXPECT_EQ(DecodeErrorPayload("\xc8 what").message(),
-            "error reply with unknown status code 200");
+  EXPECT_EQ(DecodeErrorPayload("\xc8 what").message(), "error reply with unknown status code 200");
 }
 
 // ---- Settings, through the plugin module -----------------------------------------------------
@@ -170,7 +169,8 @@ TEST_F(TcpPluginTest, BadValuesAreRefusedWithTheirLocation) {
   EXPECT_EQ(unknown.code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(unknown.message(), "thread")) << unknown.ToString();
   Status zero = ValidateOne("threads", "0");
-  EXPECT_EQ(zero.message(), "node.yaml:2:5: transport.settings.threads: must be from 1 to 64, got 0");
+  EXPECT_EQ(zero.message(),
+            "node.yaml:2:5: transport.settings.threads: must be from 1 to 64, got 0");
   Status text = ValidateOne("max_message_bytes", "lots");
   EXPECT_EQ(text.code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(text.message(), "node.yaml:2:5: transport.settings.max_message_bytes"))
@@ -265,8 +265,8 @@ class TcpTransportTest : public ::testing::Test {
     std::vector<config::SettingsEntry> entries;
     entries.emplace_back("max_message_bytes", Scalar(std::to_string(kMax), 2));
     const config::SettingsNode node = Map(std::move(entries), 1);
-    auto transport = factory_.Create(config::Settings(&node, "transport.settings", "t.yaml"),
-                                     host_);
+    auto transport =
+        factory_.Create(config::Settings(&node, "transport.settings", "t.yaml"), host_);
     EXPECT_TRUE(transport.has_value()) << transport.status().ToString();
     return transport ? std::move(transport).value() : nullptr;
   }
@@ -321,7 +321,8 @@ TEST_F(TcpTransportTest, RequestErrorsAreNamed) {
   Result<std::string> refused = Call(*client, *url, "x");
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(refused.error().message(), "connect to 127.0.0.1:")) << refused.error().ToString();
+  EXPECT_TRUE(Contains(refused.error().message(), "connect to 127.0.0.1:"))
+      << refused.error().ToString();
 }
 
 TEST_F(TcpTransportTest, OneConnectionPerPeerCarriesEveryRequest) {
@@ -371,8 +372,8 @@ std::optional<std::pair<FrameHeader, std::string>> ReadFrame(int fd) {
     return std::nullopt;
   }
   std::string payload(header->length, '\0');
-  if (header->length > 0 &&
-      ::recv(fd, payload.data(), payload.size(), MSG_WAITALL) != static_cast<ssize_t>(payload.size())) {
+  if (header->length > 0 && ::recv(fd, payload.data(), payload.size(), MSG_WAITALL) !=
+                                static_cast<ssize_t>(payload.size())) {
     return std::nullopt;
   }
   return std::make_pair(*header, payload);
@@ -413,7 +414,8 @@ TEST_F(TcpTransportTest, HugeDeclaredLengthIsNotAllocatedAndAReplyFrameIsAProtoc
   const int fd = RawConnect(PortOf(*url));
   ASSERT_GE(fd, 0);
   const FrameHeaderBytes huge = EncodeFrameHeader({FrameKind::kRequest, 1, 0xffffffffu});
-  ASSERT_TRUE(SendAll(fd, std::string_view(reinterpret_cast<const char*>(huge.data()), huge.size())));
+  ASSERT_TRUE(
+      SendAll(fd, std::string_view(reinterpret_cast<const char*>(huge.data()), huge.size())));
   auto error = ReadFrame(fd);
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->first.kind, FrameKind::kError);
