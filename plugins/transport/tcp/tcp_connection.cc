@@ -129,17 +129,22 @@ void TcpConnection::Start() noexcept {
     if (self->state_ != State::kConnecting) {
       return;
     }
-    self->ArmConnectTimer();
     if (self->role_ == Role::kServer) {
       self->counted_open_ = true;
       self->context_.metrics->ConnectionOpened();
+      // Replies are whole frames written at once: Nagle would only hold back their tails
+      // (a TLS record split off a large reply waited 40 ms for a delayed ACK).
+      error_code ignored;
+      self->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
       if (self->tls_ != nullptr) {
+        self->ArmConnectTimer();  // a peer that never finishes its handshake is dropped
         self->Handshake();
       } else {
         self->OnOpen();
       }
       return;
     }
+    self->ArmConnectTimer();
     error_code ec;
     const asio::ip::address address = asio::ip::make_address(self->host_, ec);
     if (!ec) {                  // a literal address needs no resolver (and no resolver thread)
