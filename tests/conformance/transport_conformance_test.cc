@@ -35,8 +35,12 @@ namespace optimystic::transport {
 namespace {
 
 // The Transport contract, run against every transport plugin, plain and TLS. A case says how
-// to get the plugin's factory and how to write its settings; everything else is the same for
-// every plugin, so a new plugin is a new entry in kCases.
+// to get the plugin's factory, how to write its settings (plain, or TLS with the given PEM
+// files) and where to listen; everything else is the same for every plugin, so a new plugin is
+// a new entry in AllCases() (TLS entries also run TransportTlsConformance) and its static
+// library in this folder's CMakeLists.txt. Transports are built through the plugin's
+// TransportFactory, as the node builds them; both ends of a test share one TestHost, so its
+// metrics are the sum of client and server.
 
 constexpr uint32_t kMaxMessageBytes = 64 * 1024;
 constexpr int64_t kDeadlineMs = 20'000;  // for requests that must succeed
