@@ -19,6 +19,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -26,7 +27,9 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -231,7 +234,12 @@ class EchoHandler final : public transport::RequestHandler {
  public:
   void OnRequest(std::string_view request, transport::Responder& responder) noexcept override {
     responder.Reply(request);
+    ++replies_;
   }
+  int replies() const { return replies_.load(); }
+
+ private:
+  std::atomic<int> replies_{0};
 };
 
 class ReplyWaiter final : public transport::ReplyCallback {
@@ -433,6 +441,40 @@ TEST_F(TcpTransportTest, HugeDeclaredLengthIsNotAllocatedAndAReplyFrameIsAProtoc
                              {{"transport", "tcp"}, {"kind", "protocol"}})
                 ->Value(),
             1);
+}
+
+TEST_F(TcpTransportTest, CloseWritesTheRepliesAlreadyGiven) {
+  // A client that does not read yet: the server's replies pile up in its write queue once the
+  // socket buffers are full. Close() must still write them all before it closes.
+  constexpr int kRequests = 3000;  // 12 MB of replies, more than the socket buffers hold
+  const std::string payload(kMax - 16, 'g');
+  auto server = Make();
+  Result<std::string> url = server->Listen("tcp://127.0.0.1:0", echo_);
+  ASSERT_TRUE(url.has_value());
+  const int fd = RawConnect(PortOf(*url));
+  ASSERT_GE(fd, 0);
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i) {
+    requests += EncodeFrame(FrameKind::kRequest, i + 1, payload);
+  }
+  ASSERT_TRUE(SendAll(fd, requests));
+  for (int spins = 0; echo_.replies() < kRequests && spins < 60'000; ++spins) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a wait, not an assertion
+  }
+  ASSERT_EQ(echo_.replies(), kRequests);
+  std::thread closer([&] { EXPECT_TRUE(server->Close().ok()); });
+  std::set<uint64_t> answered;  // handlers run in parallel: replies come in any order
+  int replies = 0;
+  while (auto frame = ReadFrame(fd)) {
+    replies += frame->first.kind == FrameKind::kReply ? 1 : 0;
+    answered.insert(frame->first.request_id);
+  }
+  closer.join();
+  ::close(fd);
+  EXPECT_EQ(replies, kRequests);
+  ASSERT_EQ(answered.size(), static_cast<size_t>(kRequests));
+  EXPECT_EQ(*answered.begin(), 1u);
+  EXPECT_EQ(*answered.rbegin(), static_cast<uint64_t>(kRequests));
 }
 
 }  // namespace
