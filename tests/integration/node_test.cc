@@ -37,8 +37,8 @@ class NodeTest : public ::testing::Test {
   }
   std::string BaseConfig(const std::string& extra = "") {
     return "node:\n  data_dir: " + dir_.path() + "/data\n  log_level: info\n" +
-           "storage:\n  plugin: memory\n" +
-           "metrics:\n  enabled: true\n  listen: 127.0.0.1:0\n" + extra;
+           "storage:\n  plugin: memory\n" + "metrics:\n  enabled: true\n  listen: 127.0.0.1:0\n" +
+           extra;
   }
   static std::vector<std::string> Node(std::vector<std::string> args) {
     args.insert(args.begin(), OPTIMYSTIC_NODE_BINARY);
@@ -116,7 +116,9 @@ TEST_F(NodeTest, InvalidConfigExitsTwoNamingFileLineAndPath) {
   std::string config = WriteConfig(BaseConfig("bogus_section:\n  x: 1\n"));
   auto r = RunToExit(Node({"--config", config}));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("optimystic-node: config error: " + config + ":9:1: bogus_section: unknown key"), std::string::npos)
+  EXPECT_NE(
+      r.err.find("optimystic-node: config error: " + config + ":9:1: bogus_section: unknown key"),
+      std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("bogus_section"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line expected: " << r.err;
@@ -157,8 +159,8 @@ TEST_F(NodeTest, PortInUseExitsOneWithOneLine) {
   int port = ntohs(addr.sin_port);
 
   std::string config = WriteConfig(BaseConfig());
-  auto r = RunToExit(Node({"--config", config, "--set",
-                     "metrics.listen=127.0.0.1:" + std::to_string(port)}));
+  auto r = RunToExit(
+      Node({"--config", config, "--set", "metrics.listen=127.0.0.1:" + std::to_string(port)}));
   ::close(fd);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("optimystic-node: cannot start: Unavailable: metrics listen 127.0.0.1:" +
@@ -170,8 +172,8 @@ TEST_F(NodeTest, PortInUseExitsOneWithOneLine) {
 TEST_F(NodeTest, UnusableDataDirExitsOne) {
   std::ofstream(dir_.path() + "/plain-file") << "x";
   std::string config = WriteConfig(BaseConfig());
-  auto r = RunToExit(Node({"--config", config, "--set",
-                     "node.data_dir=" + dir_.path() + "/plain-file/data"}));
+  auto r = RunToExit(
+      Node({"--config", config, "--set", "node.data_dir=" + dir_.path() + "/plain-file/data"}));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot start: IOError: cannot create data dir " + dir_.path() +
                        "/plain-file/data"),
@@ -201,11 +203,14 @@ TEST_F(NodeTest, ShippedDefaultConfigStartsAndItsMetricsPassPromtool) {
   auto valid = RunToExit(Node({"--validate-config", shipped}));
   EXPECT_EQ(valid.exit_code, 0) << valid.err;
   // What `scripts/run` starts, moved to a temp data dir and a free port.
-  Subprocess node(Node({"--config", shipped, "--set", "node.data_dir=" + dir_.path() + "/data",
-                        "--set", "metrics.listen=127.0.0.1:0"}));
+  Subprocess node(
+      Node({"--config", shipped, "--set", "node.data_dir=" + dir_.path() + "/data", "--set",
+            "metrics.listen=127.0.0.1:0", "--set", "transport.listen=tcp://127.0.0.1:0"}));
   ASSERT_TRUE(node.Start());
   auto ready = node.WaitForLine("optimystic-node ready", 30s);
   ASSERT_TRUE(ready) << node.stderr_text();
+  EXPECT_TRUE(std::regex_search(*ready, std::regex("client=tcp://127\\.0\\.0\\.1:[0-9]+")))
+      << *ready;
   auto response = HttpGet("127.0.0.1", MetricsPort(*ready), "/metrics");
   ASSERT_EQ(response.status, 200) << response.error;
   std::string scrape = dir_.path() + "/scrape.txt";
@@ -227,8 +232,8 @@ TEST_F(NodeTest, DurableStoragePluginsOpenCloseAndReopen) {
       auto response = HttpGet("127.0.0.1", MetricsPort(*ready), "/metrics");
       ASSERT_EQ(response.status, 200) << response.error;
       EXPECT_TRUE(std::regex_search(
-          response.body, std::regex("optimystic_plugin_info\\{[^}]*name=\"storage." + plugin +
-                                    "\"[^}]*\\} 1")))
+          response.body,
+          std::regex("optimystic_plugin_info\\{[^}]*name=\"storage." + plugin + "\"[^}]*\\} 1")))
           << response.body;
       EXPECT_NE(response.body.find("optimystic_storage_keys{plugin=\"" + plugin + "\"}"),
                 std::string::npos);

@@ -256,5 +256,27 @@ TEST_F(NodeTransportTest, TcpTlsNodeAnswersClusterClientsAndRefusesOthers) {
   StopNode();
 }
 
+// The shipped examples are valid as they stand (apart from where their files live).
+TEST_F(NodeTransportTest, ShippedTlsExampleValidatesWithItsCertificatesAndNamesAMissingOne) {
+  const std::string example = OPTIMYSTIC_SOURCE_DIR "/config/examples/tcp-tls.yaml";
+  Result<test::TestCertificateAuthority> cluster =
+      test::TestCertificateAuthority::Create(dir_.path(), "cluster");
+  ASSERT_TRUE(cluster.has_value());
+  Result<test::CertFiles> files = cluster->Issue("node");
+  ASSERT_TRUE(files.has_value());
+  test::RunResult missing = test::RunToExit({OPTIMYSTIC_NODE_BINARY, "--validate-config", example});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("transport.settings.tls.ca_file: cannot read "
+                             "'/etc/optimystic/tls/ca.pem'"),
+            std::string::npos)
+      << missing.err;
+  test::RunResult valid =
+      test::RunToExit({OPTIMYSTIC_NODE_BINARY, "--validate-config", example, "--set",
+                       "transport.settings.tls.ca_file=" + files->ca_file, "--set",
+                       "transport.settings.tls.cert_file=" + files->cert_file, "--set",
+                       "transport.settings.tls.key_file=" + files->key_file});
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+}
+
 }  // namespace
 }  // namespace optimystic
