@@ -9,6 +9,7 @@
 #include <nng/supplemental/util/platform.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -22,6 +23,13 @@ namespace {
 // How soon and how often nng redials a peer that is down.
 constexpr nng_duration kReconnectMinMs = 50;
 constexpr nng_duration kReconnectMaxMs = 1000;
+
+// Latency is real time even under a host whose clock is simulated: it measures the sockets.
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -58,7 +66,7 @@ class ClientCall final {
   transport::ReplyCallback& callback_;
   size_t request_bytes_;
   nng_time expire_ms_;  // on nng's monotonic clock
-  int64_t start_ns_;    // on the host's steady clock
+  int64_t start_ns_;    // SteadyNowNs() at Request
   nng_aio* aio_ = nullptr;
   nng_ctx ctx_ = NNG_CTX_INITIALIZER;
   bool sent_ = false;
@@ -76,7 +84,8 @@ void ClientCall::Start(std::string_view request) noexcept {
     return;
   }
   const nng_time now_ms = nng_clock();
-  nng_aio_set_timeout(aio_, static_cast<nng_duration>(expire_ms_ > now_ms ? expire_ms_ - now_ms : 1));
+  nng_aio_set_timeout(aio_,
+                      static_cast<nng_duration>(expire_ms_ > now_ms ? expire_ms_ - now_ms : 1));
   nng_aio_set_msg(aio_, msg);
   nng_ctx_send(ctx_, aio_);
 }
@@ -97,7 +106,7 @@ void ClientCall::OnSent(int rv) noexcept {
     nng_aio_set_msg(aio_, nullptr);
     if (msg != nullptr) nng_msg_free(msg);
     Status error = SendError(rv);
-    TransportErrorKind kind = client_.closing_ ? TransportErrorKind::kClosed
+    TransportErrorKind kind = client_.closing_      ? TransportErrorKind::kClosed
                               : rv == NNG_ETIMEDOUT ? TransportErrorKind::kRefused
                                                     : NngErrorKind(rv);
     Finish(std::move(error), kind);
@@ -118,7 +127,8 @@ void ClientCall::OnSent(int rv) noexcept {
     return;
   }
   const nng_time now_ms = nng_clock();
-  nng_aio_set_timeout(aio_, static_cast<nng_duration>(expire_ms_ > now_ms ? expire_ms_ - now_ms : 1));
+  nng_aio_set_timeout(aio_,
+                      static_cast<nng_duration>(expire_ms_ > now_ms ? expire_ms_ - now_ms : 1));
   nng_ctx_recv(ctx_, aio_);
 }
 
@@ -177,7 +187,7 @@ Status ClientCall::ReplyError(int rv) const {
 void ClientCall::Finish(Result<std::string> reply,
                         std::optional<TransportErrorKind> kind) noexcept {
   NngSetup& setup = client_.setup_;
-  const double seconds = static_cast<double>(setup.clock.SteadyNs() - start_ns_) / 1e9;
+  const double seconds = static_cast<double>(SteadyNowNs() - start_ns_) / 1e9;
   setup.metrics.ObserveRequestSeconds(std::max(0.0, seconds));
   if (kind.has_value()) setup.metrics.CountError(*kind);
   callback_.OnReply(std::move(reply));
@@ -194,21 +204,21 @@ void NngClient::Request(std::string_view url, std::string_view request, int64_t 
                         transport::ReplyCallback& callback) noexcept {
   const uint64_t max = setup_.options.max_message_bytes;
   if (request.size() > max) {
-    return Refuse(callback,
-                  Status::InvalidArgument("nng request to " + std::string(url) + " of " +
-                                          std::to_string(request.size()) +
-                                          " bytes exceeds max_message_bytes " +
-                                          std::to_string(max)),
-                  TransportErrorKind::kTooLarge);
+    return Refuse(
+        callback,
+        Status::InvalidArgument("nng request to " + std::string(url) + " of " +
+                                std::to_string(request.size()) +
+                                " bytes exceeds max_message_bytes " + std::to_string(max)),
+        TransportErrorKind::kTooLarge);
   }
   Result<NngUrl> parsed = ParseNngUrl(url);
   if (!parsed.has_value()) return Refuse(callback, parsed.error(), TransportErrorKind::kIo);
   const int64_t remaining_ms = deadline_unix_ms - setup_.clock.NowUnixMs();
   if (remaining_ms <= 0) {
-    return Refuse(callback,
-                  Status::TimedOut("nng request to " + std::string(url) +
-                                   ": deadline already passed"),
-                  TransportErrorKind::kTimeout);
+    return Refuse(
+        callback,
+        Status::TimedOut("nng request to " + std::string(url) + ": deadline already passed"),
+        TransportErrorKind::kTimeout);
   }
   Result<Peer*> peer =
       Status::Unavailable("nng request to " + std::string(url) + ": transport closed");
@@ -225,8 +235,7 @@ void NngClient::Request(std::string_view url, std::string_view request, int64_t 
                   closing_ ? TransportErrorKind::kClosed : TransportErrorKind::kIo);
   }
   auto* call = new ClientCall(*this, **peer, callback, request.size(),
-                              nng_clock() + static_cast<nng_time>(remaining_ms),
-                              setup_.clock.SteadyNs());
+                              nng_clock() + static_cast<nng_time>(remaining_ms), SteadyNowNs());
   call->Start(request);
 }
 
@@ -262,7 +271,8 @@ Status NngClient::Dial(const NngUrl& url, Peer& peer) {
   if (rv != 0) return NngStatus(rv, context + ": open req0 socket");
   // At most once: no resend after a lost connection or a slow reply.
   rv = nng_socket_set_ms(peer.socket, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-  if (rv == 0) rv = nng_socket_set_size(peer.socket, NNG_OPT_RECVMAXSZ, setup_.receive_limit_bytes());
+  if (rv == 0)
+    rv = nng_socket_set_size(peer.socket, NNG_OPT_RECVMAXSZ, setup_.receive_limit_bytes());
   if (rv == 0) rv = nng_socket_set_ms(peer.socket, NNG_OPT_RECONNMINT, kReconnectMinMs);
   if (rv == 0) rv = nng_socket_set_ms(peer.socket, NNG_OPT_RECONNMAXT, kReconnectMaxMs);
   if (rv != 0) return NngStatus(rv, context + ": socket options");

@@ -70,9 +70,9 @@ class NngClient final {
   std::mutex mu_;
   std::condition_variable idle_;
   std::atomic<bool> closing_ = false;  // written under mu_; read by callbacks without it
-  size_t active_ = 0;  // requests whose callback has not run yet
+  size_t active_ = 0;                  // requests whose callback has not run yet
   std::map<std::string, std::unique_ptr<Peer>, std::less<>> peers_;  // by URL
-  std::map<uint32_t, Peer*> by_socket_;                                // by nng socket id
+  std::map<uint32_t, Peer*> by_socket_;                              // by nng socket id
 };
 
 }  // namespace optimystic::plugins::transport_nng

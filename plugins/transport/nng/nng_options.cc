@@ -5,10 +5,15 @@
 
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <utility>
 
@@ -47,6 +52,42 @@ struct Pems {
   std::string key;
 };
 
+// Refuses a password prompt: an encrypted key is not supported, and a node must never wait on a
+// terminal.
+int NoPassword(char*, int, int, void*) { return -1; }
+
+// mbedTLS (inside nng) takes a key that does not belong to the certificate and then fails every
+// handshake; OpenSSL can tell at validation time, and which file is wrong.
+Status CheckKeyPair(const config::Settings& tls, const NngTlsOptions& options, const Pems& pems) {
+  struct Free {
+    void operator()(BIO* bio) const { BIO_free(bio); }
+    void operator()(X509* cert) const { X509_free(cert); }
+    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+  };
+  std::unique_ptr<BIO, Free> cert_bio(
+      BIO_new_mem_buf(pems.cert.data(), static_cast<int>(pems.cert.size())));
+  std::unique_ptr<BIO, Free> key_bio(
+      BIO_new_mem_buf(pems.key.data(), static_cast<int>(pems.key.size())));
+  std::unique_ptr<X509, Free> cert(
+      cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, NoPassword, nullptr) : nullptr);
+  std::unique_ptr<EVP_PKEY, Free> key(
+      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, NoPassword, nullptr) : nullptr);
+  const bool matches = cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
+  ERR_clear_error();
+  if (!cert)
+    return tls.Get("cert_file").Error("'" + options.cert_file + "' is not a PEM certificate");
+  if (!key) {
+    return tls.Get("key_file")
+        .Error("'" + options.key_file + "' is not an unencrypted PEM private key");
+  }
+  if (!matches) {
+    return tls.Get("key_file")
+        .Error("'" + options.key_file + "' is not the private key of certificate '" +
+               options.cert_file + "'");
+  }
+  return Status::Ok();
+}
+
 // A file the TLS library refused is a configuration error, whatever nng calls it.
 Status Rejected(const config::Settings& where, const std::string& what, int rv) {
   return where.Error(what + ": nng: " + nng_strerror(rv));
@@ -69,10 +110,10 @@ Result<NngTlsConfig> BuildTlsConfig(nng_tls_mode mode, const config::Settings& t
   if (!pems.cert.empty()) {
     rv = nng_tls_config_own_cert(raw, pems.cert.c_str(), pems.key.c_str(), nullptr);
     if (rv != 0) {
-      return Rejected(tls.Get("cert_file"),
-                      "certificate '" + options.cert_file + "' with key '" + options.key_file +
-                          "' rejected",
-                      rv);
+      return Rejected(
+          tls.Get("cert_file"),
+          "certificate '" + options.cert_file + "' with key '" + options.key_file + "' rejected",
+          rv);
     }
   }
   if (mode == NNG_TLS_MODE_CLIENT && !options.server_name.empty()) {
@@ -98,6 +139,7 @@ Result<NngTlsOptions> ParseTls(const config::Settings& tls) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(pems.cert, ReadPem(tls.Get("cert_file"), options.cert_file));
     OPTIMYSTIC_ASSIGN_OR_RETURN(pems.key, ReadPem(tls.Get("key_file"), options.key_file));
   }
+  if (!pems.cert.empty()) OPTIMYSTIC_RETURN_IF_ERROR(CheckKeyPair(tls, options, pems));
   OPTIMYSTIC_ASSIGN_OR_RETURN(options.client,
                               BuildTlsConfig(NNG_TLS_MODE_CLIENT, tls, options, pems));
   if (!pems.cert.empty()) {

@@ -71,8 +71,9 @@ void NngServer::SpawnReceiver() {
   auto* call = new ServerCall(shared_from_this());
   int rv = call->Open();
   if (rv != 0) {
-    setup_.logger.Log(logging::LogLevel::kWarn,
-                      NngStatus(rv, "transport.nng: " + bound_url_ + ": open a context").ToString());
+    setup_.logger.Log(
+        logging::LogLevel::kWarn,
+        NngStatus(rv, "transport.nng: " + bound_url_ + ": open a context").ToString());
     call->Retire();
     return;
   }
@@ -109,9 +110,9 @@ void NngServer::Close(std::chrono::milliseconds drain) {
   }
   lock.unlock();
   if (!orphaned.empty()) {
-    setup_.logger.Log(logging::LogLevel::kWarn,
-                      "transport.nng: " + bound_url_ + ": closed with " +
-                          std::to_string(orphaned.size()) + " requests still unanswered");
+    setup_.logger.Log(logging::LogLevel::kWarn, "transport.nng: " + bound_url_ + ": closed with " +
+                                                    std::to_string(orphaned.size()) +
+                                                    " requests still unanswered");
   }
   // nng_aio_free waits for a callback still running (a handler still inside OnRequest).
   for (nng_aio* aio : orphaned) nng_aio_free(aio);

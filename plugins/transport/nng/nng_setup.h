@@ -25,10 +25,7 @@ inline constexpr uint64_t kHeaderSlackBytes = 64;
 struct NngSetup {
   NngSetup(NngOptions options_in, transport::TransportMetrics metrics_in,
            logging::Logger& logger_in, const time::Clock& clock_in)
-      : options(std::move(options_in)),
-        metrics(metrics_in),
-        logger(logger_in),
-        clock(clock_in) {}
+      : options(std::move(options_in)), metrics(metrics_in), logger(logger_in), clock(clock_in) {}
 
   uint64_t receive_limit_bytes() const noexcept {
     return options.max_message_bytes + kReplyOverheadBytes + kHeaderSlackBytes;

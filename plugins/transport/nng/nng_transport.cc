@@ -24,8 +24,8 @@ NngTransport::~NngTransport() { (void)Close(); }
 Result<std::string> NngTransport::Listen(std::string_view url,
                                          transport::RequestHandler& handler) noexcept {
   OPTIMYSTIC_ASSIGN_OR_RETURN(NngUrl parsed, ParseNngUrl(url));
-  if (parsed.tls() && (!setup_->options.tls.has_value() ||
-                       setup_->options.tls->server.get() == nullptr)) {
+  if (parsed.tls() &&
+      (!setup_->options.tls.has_value() || setup_->options.tls->server.get() == nullptr)) {
     return Status::InvalidArgument("listen " + parsed.text +
                                    ": tls+tcp:// needs the transport's tls settings with "
                                    "ca_file, cert_file and key_file");
@@ -34,14 +34,15 @@ Result<std::string> NngTransport::Listen(std::string_view url,
   if (closed_) return Status::Unavailable("listen " + parsed.text + ": transport closed");
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::shared_ptr<NngServer> server,
                               NngServer::Start(parsed, handler, *setup_));
-  setup_->logger.Log(logging::LogLevel::kInfo, "transport.nng: listening on " + server->bound_url());
+  setup_->logger.Log(logging::LogLevel::kInfo,
+                     "transport.nng: listening on " + server->bound_url());
   std::string bound = server->bound_url();
   servers_.push_back(std::move(server));
   return bound;
 }
 
-void NngTransport::Request(std::string_view url, std::string_view request,
-                           int64_t deadline_unix_ms, transport::ReplyCallback& callback) noexcept {
+void NngTransport::Request(std::string_view url, std::string_view request, int64_t deadline_unix_ms,
+                           transport::ReplyCallback& callback) noexcept {
   client_.Request(url, request, deadline_unix_ms, callback);
 }
 

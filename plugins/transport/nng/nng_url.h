@@ -17,10 +17,10 @@ enum class NngScheme : uint8_t { kTcp = 0, kTlsTcp = 1, kIpc = 2 };
 
 struct NngUrl {
   NngScheme scheme = NngScheme::kTcp;
-  std::string text;  // the URL as given
-  std::string host;  // tcp and tls+tcp: as written, brackets included for IPv6
+  std::string text;   // the URL as given
+  std::string host;   // tcp and tls+tcp: as written, brackets included for IPv6
   uint32_t port = 0;  // tcp and tls+tcp
-  std::string path;  // ipc
+  std::string path;   // ipc
 
   bool tls() const noexcept { return scheme == NngScheme::kTlsTcp; }
   // The same URL with `port` in place of its port; ipc URLs come back unchanged.

@@ -49,9 +49,9 @@ TEST(NngUrl, ParsesTheThreeSchemes) {
 }
 
 TEST(NngUrl, RejectsBadUrlsNamingThem) {
-  for (const char* url : {"http://x:1", "tcp://", "tcp://host", "tcp://:80", "tcp://h:65536",
-                          "tcp://h:12a", "tcp://h:", "ipc://", "tcp://[::1:80", "ws://h:1",
-                          "tcp://a/b:1", ""}) {
+  for (const char* url :
+       {"http://x:1", "tcp://", "tcp://host", "tcp://:80", "tcp://h:65536", "tcp://h:12a",
+        "tcp://h:", "ipc://", "tcp://[::1:80", "ws://h:1", "tcp://a/b:1", ""}) {
     Result<NngUrl> parsed = ParseNngUrl(url);
     ASSERT_FALSE(parsed.has_value()) << url;
     EXPECT_EQ(parsed.error().code(), StatusCode::kInvalidArgument) << url;
@@ -104,7 +104,8 @@ TEST(NngStatus, MapsNngErrorsToCodesAndKinds) {
   EXPECT_TRUE(Contains(auth.message(), "dial tls+tcp://h:1: nng: TLS: ")) << auth.ToString();
   EXPECT_EQ(NngStatus(NNG_ECRYPTO, "x").code(), StatusCode::kUnavailable);
   Status refused = NngStatus(NNG_ECONNREFUSED, "dial tcp://h:1");
-  EXPECT_EQ(refused.message(), std::string("dial tcp://h:1: nng: ") + nng_strerror(NNG_ECONNREFUSED));
+  EXPECT_EQ(refused.message(),
+            std::string("dial tcp://h:1: nng: ") + nng_strerror(NNG_ECONNREFUSED));
   EXPECT_EQ(NngErrorKind(NNG_ETIMEDOUT), TransportErrorKind::kTimeout);
   EXPECT_EQ(NngErrorKind(NNG_ECONNREFUSED), TransportErrorKind::kRefused);
   EXPECT_EQ(NngErrorKind(NNG_ECLOSED), TransportErrorKind::kClosed);
@@ -195,8 +196,9 @@ TEST_F(NngPluginTest, TlsBlockErrorsNameTheSettingAndThePath) {
   const std::string missing = dir_.Sub("no-such-ca.pem");
   s = Validate("tls:\n  ca_file: " + missing + "\n");
   EXPECT_EQ(s.code(), StatusCode::kIOError);
-  EXPECT_TRUE(Contains(s.message(), "node.yaml:2:12: transport.settings.tls.ca_file: cannot read '" +
-                                        missing + "': No such file or directory"))
+  EXPECT_TRUE(
+      Contains(s.message(), "node.yaml:2:12: transport.settings.tls.ca_file: cannot read '" +
+                                missing + "': No such file or directory"))
       << s.ToString();
   const std::string ca = WriteFile("ca.pem", "not a certificate\n");
   s = Validate("tls:\n  ca_file: " + ca + "\n  cert_file: " + ca + "\n");
@@ -206,6 +208,11 @@ TEST_F(NngPluginTest, TlsBlockErrorsNameTheSettingAndThePath) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   EXPECT_TRUE(Contains(s.message(), "transport.settings.tls.ca_file: '" + ca +
                                         "' holds no usable CA certificate: nng: "))
+      << s.ToString();
+  s = Validate("tls:\n  ca_file: " + ca + "\n  cert_file: " + ca + "\n  key_file: " + ca + "\n");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_TRUE(Contains(s.message(), "node.yaml:3:14: transport.settings.tls.cert_file: '" + ca +
+                                        "' is not a PEM certificate"))
       << s.ToString();
   const std::string empty = WriteFile("empty.pem", "");
   s = Validate("tls:\n  ca_file: " + empty + "\n");

@@ -44,7 +44,9 @@ bool Contains(std::string_view text, std::string_view part) {
 // Receives one reply; Get() waits for it.
 class Waiter final : public ReplyCallback {
  public:
-  void OnReply(Result<std::string> reply) noexcept override { promise_.set_value(std::move(reply)); }
+  void OnReply(Result<std::string> reply) noexcept override {
+    promise_.set_value(std::move(reply));
+  }
   Result<std::string> Get() {
     std::future<Result<std::string>> future = promise_.get_future();
     if (future.wait_for(kHangGuard) != std::future_status::ready) {
@@ -103,8 +105,9 @@ class HoldingHandler final : public RequestHandler {
 
 class NngTransportTest : public ::testing::Test {
  protected:
-  std::unique_ptr<NngTransport> Make(uint64_t max_message_bytes = NngOptions::kDefaultMaxMessageBytes,
-                                     uint64_t close_drain_ms = 0) {
+  std::unique_ptr<NngTransport> Make(
+      uint64_t max_message_bytes = NngOptions::kDefaultMaxMessageBytes,
+      uint64_t close_drain_ms = 0) {
     NngOptions options;
     options.max_message_bytes = max_message_bytes;
     options.close_drain_ms = close_drain_ms;
@@ -198,7 +201,8 @@ TEST_F(NngTransportTest, MaxMessageSizeBoundaryBothWays) {
   Result<std::string> big_reply = Call(*t, url, "repeat1025");
   ASSERT_FALSE(big_reply.has_value());
   EXPECT_EQ(big_reply.error().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(Contains(big_reply.error().message(), "reply of 1025 bytes exceeds max_message_bytes"))
+  EXPECT_TRUE(
+      Contains(big_reply.error().message(), "reply of 1025 bytes exceeds max_message_bytes"))
       << big_reply.error().ToString();
   EXPECT_EQ(Errors("too_large"), 2);  // the request refused here, the reply refused there
 }
@@ -344,14 +348,16 @@ class RawSocket {
   ~RawSocket() { ::close(fd_); }
   bool connected() const { return connected_; }
   bool Send(std::string_view bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
   }
   // Reads exactly `n` bytes; fewer when the peer closes first.
   std::string Read(size_t n) {
     std::string out;
     while (out.size() < n) {
       pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kHangGuard).count())) <= 0) break;
+      if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kHangGuard).count())) <= 0)
+        break;
       char buf[4096];
       ssize_t got = ::recv(fd_, buf, std::min(sizeof(buf), n - out.size()), 0);
       if (got <= 0) break;
