@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/nng/nng_client.h"
 
+#include "transport/nng/nng_dial_history.h"
 #include "transport/nng/nng_reply_format.h"
 #include "transport/nng/nng_status.h"
 
@@ -55,7 +56,8 @@ class ClientCall final {
   static void OnAio(void* arg) noexcept;
   void OnSent(int rv) noexcept;
   void OnReplied(int rv) noexcept;
-  Status SendError(int rv) const;
+  // The error and metric kind of a request that could not be sent.
+  std::pair<Status, TransportErrorKind> SendError(int rv) const;
   Status ReplyError(int rv) const;
   // Delivers `reply`, counts it, frees everything and deletes this.
   // `kind` is empty for a reply, including a handler's error, which is no transport failure.
@@ -105,10 +107,7 @@ void ClientCall::OnSent(int rv) noexcept {
     nng_msg* msg = nng_aio_get_msg(aio_);  // still ours after a failed send
     nng_aio_set_msg(aio_, nullptr);
     if (msg != nullptr) nng_msg_free(msg);
-    Status error = SendError(rv);
-    TransportErrorKind kind = client_.closing_      ? TransportErrorKind::kClosed
-                              : rv == NNG_ETIMEDOUT ? TransportErrorKind::kRefused
-                                                    : NngErrorKind(rv);
+    auto [error, kind] = SendError(rv);
     Finish(std::move(error), kind);
     return;
   }
@@ -163,15 +162,20 @@ void ClientCall::OnReplied(int rv) noexcept {
   Finish(std::move(reply), std::nullopt);
 }
 
-Status ClientCall::SendError(int rv) const {
+std::pair<Status, TransportErrorKind> ClientCall::SendError(int rv) const {
   const std::string context = "nng request to " + peer_.url;
-  if (client_.closing_) return Status::Unavailable(context + ": transport closed");
-  if (rv == NNG_ETIMEDOUT) {
-    return Status::Unavailable(context +
-                               ": no connection before the deadline (nobody listening, "
-                               "unreachable, or the TLS handshake failed)");
+  if (client_.closing_) {
+    return {Status::Unavailable(context + ": transport closed"), TransportErrorKind::kClosed};
   }
-  return NngStatus(rv, context);
+  if (rv != NNG_ETIMEDOUT) return {NngStatus(rv, context), NngErrorKind(rv)};
+  std::string message = context + ": no connection before the deadline";
+  std::optional<NngDialHistory> history = NngDialHistory::Read(peer_.dialer);
+  const std::string attempts = history.has_value() ? history->Describe() : "";
+  message += attempts.empty() ? " (nobody listening, unreachable, or the TLS handshake failed)"
+                              : " (" + attempts + ")";
+  TransportErrorKind kind =
+      history.has_value() ? history->Kind(peer_.tls) : TransportErrorKind::kRefused;
+  return {Status::Unavailable(message), kind};
 }
 
 Status ClientCall::ReplyError(int rv) const {
@@ -280,14 +284,14 @@ Status NngClient::Dial(const NngUrl& url, Peer& peer) {
     rv = nng_pipe_notify(peer.socket, event, &NngClient::OnPipeEvent, this);
     if (rv != 0) return NngStatus(rv, context + ": pipe notifications");
   }
-  nng_dialer dialer = NNG_DIALER_INITIALIZER;
-  rv = nng_dialer_create(&dialer, peer.socket, url.text.c_str());
+  rv = nng_dialer_create(&peer.dialer, peer.socket, url.text.c_str());
   if (rv != 0) return NngStatus(rv, context);
-  if (url.tls()) {
-    rv = nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, setup_.options.tls->client.get());
+  peer.tls = url.tls();
+  if (peer.tls) {
+    rv = nng_dialer_set_ptr(peer.dialer, NNG_OPT_TLS_CONFIG, setup_.options.tls->client.get());
     if (rv != 0) return NngStatus(rv, context + ": set TLS configuration");
   }
-  rv = nng_dialer_start(dialer, NNG_FLAG_NONBLOCK);
+  rv = nng_dialer_start(peer.dialer, NNG_FLAG_NONBLOCK);
   if (rv != 0) return NngStatus(rv, context);
   return Status::Ok();
 }

@@ -53,7 +53,9 @@ class NngClient final {
   // One peer URL: its socket and the requests sent on it that await a reply.
   struct Peer {
     std::string url;
+    bool tls = false;
     nng_socket socket = NNG_SOCKET_INITIALIZER;
+    nng_dialer dialer = NNG_DIALER_INITIALIZER;
     int pipes = 0;  // open connections: 0 or 1 (one dialer)
     std::unordered_set<ClientCall*> awaiting;
   };
