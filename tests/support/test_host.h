@@ -112,6 +112,11 @@ class TestMetricsRegistry final : public metrics::MetricsRegistry {
     auto it = gauges_.find(Key(name, labels));
     return it == gauges_.end() ? nullptr : it->second.get();
   }
+  TestHistogram* FindHistogram(std::string_view name, const metrics::Labels& labels = {}) const {
+    std::lock_guard lock(mu_);
+    auto it = histograms_.find(Key(name, labels));
+    return it == histograms_.end() ? nullptr : it->second.get();
+  }
 
  private:
   static std::string Key(std::string_view name, const metrics::Labels& labels) {
