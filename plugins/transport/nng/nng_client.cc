@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/nng/nng_client.h"
 
-#include "transport/nng/nng_dial_history.h"
+#include "transport/nng/nng_endpoint_stats.h"
 #include "transport/nng/nng_reply_format.h"
 #include "transport/nng/nng_status.h"
 
@@ -152,9 +152,7 @@ void ClientCall::OnReplied(int rv) noexcept {
   }
   const uint64_t max = client_.setup_.options.max_message_bytes;
   if (reply.has_value() && reply->size() > max) {
-    Finish(Status::InvalidArgument("nng reply from " + peer_.url + " of " +
-                                   std::to_string(reply->size()) +
-                                   " bytes exceeds max_message_bytes " + std::to_string(max)),
+    Finish(client_.setup_.TooLarge("nng reply from " + peer_.url, reply->size()),
            TransportErrorKind::kTooLarge);
     return;
   }
@@ -169,12 +167,12 @@ std::pair<Status, TransportErrorKind> ClientCall::SendError(int rv) const {
   }
   if (rv != NNG_ETIMEDOUT) return {NngStatus(rv, context), NngErrorKind(rv)};
   std::string message = context + ": no connection before the deadline";
-  std::optional<NngDialHistory> history = NngDialHistory::Read(peer_.dialer);
+  std::optional<NngEndpointStats> history = NngEndpointStats::ReadDialer(peer_.dialer);
   const std::string attempts = history.has_value() ? history->Describe() : "";
   message += attempts.empty() ? " (nobody listening, unreachable, or the TLS handshake failed)"
-                              : " (" + attempts + ")";
+                              : " (failed attempts: " + attempts + ")";
   TransportErrorKind kind =
-      history.has_value() ? history->Kind(peer_.tls) : TransportErrorKind::kRefused;
+      history.has_value() ? history->DialKind(peer_.tls) : TransportErrorKind::kRefused;
   return {Status::Unavailable(message), kind};
 }
 
@@ -208,12 +206,8 @@ void NngClient::Request(std::string_view url, std::string_view request, int64_t 
                         transport::ReplyCallback& callback) noexcept {
   const uint64_t max = setup_.options.max_message_bytes;
   if (request.size() > max) {
-    return Refuse(
-        callback,
-        Status::InvalidArgument("nng request to " + std::string(url) + " of " +
-                                std::to_string(request.size()) +
-                                " bytes exceeds max_message_bytes " + std::to_string(max)),
-        TransportErrorKind::kTooLarge);
+    return Refuse(callback, setup_.TooLarge("nng request to " + std::string(url), request.size()),
+                  TransportErrorKind::kTooLarge);
   }
   Result<NngUrl> parsed = ParseNngUrl(url);
   if (!parsed.has_value()) return Refuse(callback, parsed.error(), TransportErrorKind::kIo);

@@ -13,6 +13,7 @@
 namespace optimystic::plugins::transport_nng {
 
 using transport::TransportErrorKind;
+using transport::TransportMetrics;
 
 namespace {
 
@@ -48,23 +49,48 @@ Status NngServer::Bind(const NngUrl& url) {
     rv = nng_pipe_notify(socket_, event, OnPipeEvent, &setup_);
     if (rv != 0) return NngStatus(rv, context + ": pipe notifications");
   }
-  nng_listener listener = NNG_LISTENER_INITIALIZER;
-  rv = nng_listener_create(&listener, socket_, url.text.c_str());
+  rv = nng_listener_create(&listener_, socket_, url.text.c_str());
   if (rv != 0) return NngStatus(rv, context);
-  if (url.tls()) {
-    rv = nng_listener_set_ptr(listener, NNG_OPT_TLS_CONFIG, setup_.options.tls->server.get());
+  tls_ = url.tls();
+  if (tls_) {
+    rv = nng_listener_set_ptr(listener_, NNG_OPT_TLS_CONFIG, setup_.options.tls->server.get());
     if (rv != 0) return NngStatus(rv, context + ": set TLS configuration");
   }
-  rv = nng_listener_start(listener, 0);
+  rv = nng_listener_start(listener_, 0);
   if (rv != 0) return NngStatus(rv, context);
   bound_url_ = url.text;
   if (url.scheme != NngScheme::kIpc) {
     int port = 0;
-    rv = nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port);
+    rv = nng_listener_get_int(listener_, NNG_OPT_TCP_BOUND_PORT, &port);
     if (rv != 0) return NngStatus(rv, context + ": read the bound port");
     bound_url_ = url.WithPort(static_cast<uint32_t>(port));
   }
   return Status::Ok();
+}
+
+void NngServer::ReportDroppedConnections() noexcept {
+  std::optional<NngEndpointStats> now = NngEndpointStats::ReadListener(listener_);
+  if (!now.has_value()) return;
+  NngEndpointStats dropped;
+  {
+    std::lock_guard lock(stats_mu_);
+    dropped = now->Since(reported_);
+    reported_ = *now;
+  }
+  if (dropped.total() == 0) return;
+  setup_.logger.Log(logging::LogLevel::kWarn, "transport.nng: " + bound_url_ + ": dropped " +
+                                                  std::to_string(dropped.total()) +
+                                                  " incoming connections (" + dropped.Describe() +
+                                                  ")");
+  TransportMetrics& metrics = setup_.metrics;
+  const TransportErrorKind broken = tls_ ? TransportErrorKind::kTls : TransportErrorKind::kProtocol;
+  for (uint64_t i = 0; i < dropped.proto; ++i) metrics.CountError(broken);
+  for (uint64_t i = 0; i < dropped.auth; ++i) metrics.CountError(TransportErrorKind::kTls);
+  for (uint64_t i = 0; i < dropped.too_large; ++i)
+    metrics.CountError(TransportErrorKind::kTooLarge);
+  for (uint64_t i = 0; i < dropped.timeout + dropped.other + dropped.refused; ++i) {
+    metrics.CountError(TransportErrorKind::kIo);
+  }
 }
 
 void NngServer::SpawnReceiver() {
@@ -97,6 +123,12 @@ void NngServer::Close(std::chrono::milliseconds drain) {
   // Holding the lock keeps every receiving call (and its aio) alive; nng completes a cancelled
   // aio on its own threads, so the callbacks wait for the lock rather than run here.
   for (ServerCall* call : receiving_) nng_aio_cancel(call->aio_);
+  if (!handling_.empty() && drain.count() > 0) {
+    setup_.logger.Log(logging::LogLevel::kInfo,
+                      "transport.nng: " + bound_url_ + ": closing; waiting up to " +
+                          std::to_string(drain.count()) + " ms for " +
+                          std::to_string(handling_.size()) + " requests held by handlers");
+  }
   changed_.wait_for(lock, drain, [this] { return handling_.empty() && replying_ == 0; });
   lock.unlock();
   nng_close(socket_);  // fails every send and receive still pending
@@ -177,9 +209,7 @@ void ServerCall::Handle() noexcept {
   if (length > setup.options.max_message_bytes) {
     nng_msg_free(msg);
     setup.metrics.CountError(TransportErrorKind::kTooLarge);
-    Fail(Status::InvalidArgument("request of " + std::to_string(length) +
-                                 " bytes exceeds max_message_bytes " +
-                                 std::to_string(setup.options.max_message_bytes)));
+    Fail(setup.TooLarge("request", length));
     return;
   }
   setup.metrics.CountReceived(length);
@@ -193,9 +223,7 @@ void ServerCall::Reply(std::string_view bytes) noexcept {
   NngSetup& setup = server_->setup_;
   if (bytes.size() > setup.options.max_message_bytes) {
     setup.metrics.CountError(TransportErrorKind::kTooLarge);
-    Fail(Status::InvalidArgument("reply of " + std::to_string(bytes.size()) +
-                                 " bytes exceeds max_message_bytes " +
-                                 std::to_string(setup.options.max_message_bytes)));
+    Fail(setup.TooLarge("reply", bytes.size()));
     return;
   }
   Send(EncodeOkReply(bytes), bytes.size());

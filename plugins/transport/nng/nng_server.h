@@ -16,6 +16,7 @@
 #include <optimystic/base/result.h>
 #include <optimystic/transport/transport.h>
 
+#include "transport/nng/nng_endpoint_stats.h"
 #include "transport/nng/nng_setup.h"
 #include "transport/nng/nng_url.h"
 
@@ -50,6 +51,10 @@ class NngServer final : public std::enable_shared_from_this<NngServer> {
   NngServer& operator=(const NngServer&) = delete;
 
   const std::string& bound_url() const noexcept { return bound_url_; }
+  // Logs (warn) and counts the connections nng dropped since the last call: nng refuses a
+  // connection that breaks the SP or TLS handshake, or sends a message over the limit, and
+  // records it only in its statistics. Called periodically by the transport.
+  void ReportDroppedConnections() noexcept;
   void Close(std::chrono::milliseconds drain);
 
  private:
@@ -62,7 +67,11 @@ class NngServer final : public std::enable_shared_from_this<NngServer> {
   transport::RequestHandler& handler_;
   NngSetup& setup_;
   nng_socket socket_ = NNG_SOCKET_INITIALIZER;
+  nng_listener listener_ = NNG_LISTENER_INITIALIZER;
+  bool tls_ = false;
   std::string bound_url_;
+  std::mutex stats_mu_;
+  NngEndpointStats reported_;  // the counts already logged; under stats_mu_
 
   std::mutex mu_;
   std::condition_variable changed_;

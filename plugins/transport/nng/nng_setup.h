@@ -12,7 +12,11 @@
 #include "transport/nng/nng_options.h"
 #include "transport/nng/nng_reply_format.h"
 
+#include <optimystic/base/status.h>
+
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace optimystic::plugins::transport_nng {
@@ -29,6 +33,13 @@ struct NngSetup {
 
   uint64_t receive_limit_bytes() const noexcept {
     return options.max_message_bytes + kReplyOverheadBytes + kHeaderSlackBytes;
+  }
+
+  // InvalidArgument("<what> of <bytes> bytes is too large (max_message_bytes <max>)").
+  Status TooLarge(std::string_view what, uint64_t bytes) const {
+    return Status::InvalidArgument(std::string(what) + " of " + std::to_string(bytes) +
+                                   " bytes is too large (max_message_bytes " +
+                                   std::to_string(options.max_message_bytes) + ")");
   }
 
   NngOptions options;

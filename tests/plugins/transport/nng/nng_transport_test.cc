@@ -131,6 +131,15 @@ class NngTransportTest : public ::testing::Test {
   double Errors(const std::string& kind) {
     return Counter("optimystic_transport_errors_total", {{"kind", kind}});
   }
+  // Waits until the log has a line containing `text`; false after the hang guard.
+  bool WaitForLog(std::string_view text) {
+    const auto give_up = std::chrono::steady_clock::now() + kHangGuard;
+    while (!host_.test_logger().Contains(text)) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
+  }
   double Connections() {
     test::TestGauge* g =
         host_.test_metrics().FindGauge("optimystic_transport_connections", {{"transport", "nng"}});
@@ -195,14 +204,15 @@ TEST_F(NngTransportTest, MaxMessageSizeBoundaryBothWays) {
   Result<std::string> over = Call(*t, url, std::string(1025, 'a'));
   ASSERT_FALSE(over.has_value());
   EXPECT_EQ(over.error().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(Contains(over.error().message(), "of 1025 bytes exceeds max_message_bytes 1024"))
+  EXPECT_TRUE(
+      Contains(over.error().message(), "of 1025 bytes is too large (max_message_bytes 1024)"))
       << over.error().ToString();
   EXPECT_EQ(Call(*t, url, "repeat1024").value(), std::string(1024, 'r'));
   Result<std::string> big_reply = Call(*t, url, "repeat1025");
   ASSERT_FALSE(big_reply.has_value());
   EXPECT_EQ(big_reply.error().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(
-      Contains(big_reply.error().message(), "reply of 1025 bytes exceeds max_message_bytes"))
+  EXPECT_TRUE(Contains(big_reply.error().message(),
+                       "reply of 1025 bytes is too large (max_message_bytes 1024)"))
       << big_reply.error().ToString();
   EXPECT_EQ(Errors("too_large"), 2);  // the request refused here, the reply refused there
 }
@@ -314,6 +324,22 @@ TEST_F(NngTransportTest, ServerCloseMidRequestFailsFastAndRespondersAfterCloseAr
   EXPECT_EQ(Call(*client, url, "x", 200).error().code(), StatusCode::kUnavailable);
 }
 
+TEST_F(NngTransportTest, CloseWaitsForRequestsHeldByHandlersUpToTheDrainTime) {
+  auto server = Make(NngOptions::kDefaultMaxMessageBytes, /*close_drain_ms=*/600'000);
+  auto client = Make();
+  HoldingHandler holding;
+  std::string url = server->Listen("tcp://127.0.0.1:0", holding).value();
+  Waiter waiter;
+  client->Request(url, "held", Deadline(), waiter);
+  holding.WaitFor(1);
+  std::thread closer([&] { EXPECT_TRUE(server->Close().ok()); });
+  ASSERT_TRUE(WaitForLog(": closing; waiting up to 600000 ms for 1 requests held by handlers"));
+  for (auto& [request, responder] : holding.Take()) responder->Reply("answered while closing");
+  EXPECT_EQ(waiter.Get().value(), "answered while closing");
+  closer.join();
+  EXPECT_FALSE(host_.test_logger().Contains("still unanswered"));
+}
+
 TEST_F(NngTransportTest, ReconnectsAfterThePeerRestarts) {
   auto client = Make();
   auto first = Make();
@@ -417,6 +443,10 @@ TEST_F(NngTransportTest, GarbageConnectionsAreDroppedAndOthersStillServed) {
   ASSERT_TRUE(truncated.Send(kReqGreeting + BigEndian64(2) + "ab"));
   EXPECT_TRUE(truncated.ClosedByPeer());
   EXPECT_EQ(Call(*t, url, "still here").value(), "still here");
+  // nng records the drops only in its statistics, which the transport polls.
+  EXPECT_TRUE(WaitForLog("warn: transport.nng: " + url + ": dropped "));
+  EXPECT_TRUE(WaitForLog("handshake (SP or TLS)"));
+  EXPECT_GE(Errors("protocol"), 1);
 }
 
 TEST_F(NngTransportTest, AHandWrittenSpRequestGetsTheDocumentedReply) {
