@@ -29,7 +29,6 @@
 #include <optional>
 #include <ostream>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -59,6 +58,10 @@ struct TransportCase {
   TransportFactory& (*factory)();
   config::SettingsNode (*settings)(const CaseSettings&);
   const char* listen_url;  // on 127.0.0.1, port 0
+  // Whether the server logs a connection it drops for bad bytes. nng drops such connections
+  // inside the library and records them only in its statistics, which cannot be read safely
+  // while sockets close (nng 1.5.2 can hang in nng_close), so the nng plugin cannot log them.
+  bool logs_dropped_connections;
 };
 
 void PrintTo(const TransportCase& c, std::ostream* os) { *os << c.name; }
@@ -124,10 +127,10 @@ config::SettingsNode NngSettings(const CaseSettings& s) {
 
 const std::vector<TransportCase>& AllCases() {
   static const std::vector<TransportCase> cases = {
-      {"tcp_plain", "tcp", false, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0"},
-      {"tcp_tls", "tcp", true, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0"},
-      {"nng_plain", "nng", false, &NngFactory, &NngSettings, "tcp://127.0.0.1:0"},
-      {"nng_tls", "nng", true, &NngFactory, &NngSettings, "tls+tcp://127.0.0.1:0"},
+      {"tcp_plain", "tcp", false, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0", true},
+      {"tcp_tls", "tcp", true, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0", true},
+      {"nng_plain", "nng", false, &NngFactory, &NngSettings, "tcp://127.0.0.1:0", false},
+      {"nng_tls", "nng", true, &NngFactory, &NngSettings, "tls+tcp://127.0.0.1:0", false},
   };
   return cases;
 }
@@ -389,18 +392,7 @@ class TransportConformance : public ::testing::TestWithParam<TransportCase> {
         "optimystic_transport_connections", {{"transport", GetParam().metrics_name}});
     return gauge == nullptr ? -1 : gauge->Value();
   }
-  // Waits for a warning in the log: a plugin may learn of a dropped connection only later (nng
-  // records handshake failures in its statistics, which the plugin polls).
-  bool LoggedWarning() {
-    const auto give_up = std::chrono::steady_clock::now() + kHangGuard;
-    while (!host_.test_logger().Contains("warn: ")) {
-      if (std::chrono::steady_clock::now() > give_up) {
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
-  }
+  bool LoggedWarning() { return host_.test_logger().Contains("warn: "); }
 
   test::TestHost host_;
   TestHandler handler_;
@@ -577,7 +569,9 @@ TEST_P(TransportConformance, GarbageBytesDropThatConnectionAndOthersAreServed) {
   ::close(fd);
 
   EXPECT_EQ(Text(Call(client, url, "after")), "after");
-  EXPECT_TRUE(LoggedWarning());
+  if (GetParam().logs_dropped_connections) {
+    EXPECT_TRUE(LoggedWarning());
+  }
   EXPECT_EQ(handler_.requests(), 2);
 }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/nng/nng_client.h"
 
-#include "transport/nng/nng_endpoint_stats.h"
 #include "transport/nng/nng_reply_format.h"
 #include "transport/nng/nng_status.h"
 
@@ -166,14 +165,11 @@ std::pair<Status, TransportErrorKind> ClientCall::SendError(int rv) const {
     return {Status::Unavailable(context + ": transport closed"), TransportErrorKind::kClosed};
   }
   if (rv != NNG_ETIMEDOUT) return {NngStatus(rv, context), NngErrorKind(rv)};
-  std::string message = context + ": no connection before the deadline";
-  std::optional<NngEndpointStats> history = NngEndpointStats::ReadDialer(peer_.dialer);
-  const std::string attempts = history.has_value() ? history->Describe() : "";
-  message += attempts.empty() ? " (nobody listening, unreachable, or the TLS handshake failed)"
-                              : " (failed attempts: " + attempts + ")";
-  TransportErrorKind kind =
-      history.has_value() ? history->DialKind(peer_.tls) : TransportErrorKind::kRefused;
-  return {Status::Unavailable(message), kind};
+  // nng's dialer keeps why its attempts failed only in its statistics, and reading those
+  // while sockets close can hang nng 1.5.2's nng_close; so the message lists the causes.
+  return {Status::Unavailable(context + ": no connection before the deadline (nobody listening, "
+                                        "unreachable, or the TLS handshake failed)"),
+          TransportErrorKind::kRefused};
 }
 
 Status ClientCall::ReplyError(int rv) const {

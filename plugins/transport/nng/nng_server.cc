@@ -13,7 +13,6 @@
 namespace optimystic::plugins::transport_nng {
 
 using transport::TransportErrorKind;
-using transport::TransportMetrics;
 
 namespace {
 
@@ -51,8 +50,7 @@ Status NngServer::Bind(const NngUrl& url) {
   }
   rv = nng_listener_create(&listener_, socket_, url.text.c_str());
   if (rv != 0) return NngStatus(rv, context);
-  tls_ = url.tls();
-  if (tls_) {
+  if (url.tls()) {
     rv = nng_listener_set_ptr(listener_, NNG_OPT_TLS_CONFIG, setup_.options.tls->server.get());
     if (rv != 0) return NngStatus(rv, context + ": set TLS configuration");
   }
@@ -66,31 +64,6 @@ Status NngServer::Bind(const NngUrl& url) {
     bound_url_ = url.WithPort(static_cast<uint32_t>(port));
   }
   return Status::Ok();
-}
-
-void NngServer::ReportDroppedConnections() noexcept {
-  std::optional<NngEndpointStats> now = NngEndpointStats::ReadListener(listener_);
-  if (!now.has_value()) return;
-  NngEndpointStats dropped;
-  {
-    std::lock_guard lock(stats_mu_);
-    dropped = now->Since(reported_);
-    reported_ = *now;
-  }
-  if (dropped.total() == 0) return;
-  setup_.logger.Log(logging::LogLevel::kWarn, "transport.nng: " + bound_url_ + ": dropped " +
-                                                  std::to_string(dropped.total()) +
-                                                  " incoming connections (" + dropped.Describe() +
-                                                  ")");
-  TransportMetrics& metrics = setup_.metrics;
-  const TransportErrorKind broken = tls_ ? TransportErrorKind::kTls : TransportErrorKind::kProtocol;
-  for (uint64_t i = 0; i < dropped.proto; ++i) metrics.CountError(broken);
-  for (uint64_t i = 0; i < dropped.auth; ++i) metrics.CountError(TransportErrorKind::kTls);
-  for (uint64_t i = 0; i < dropped.too_large; ++i)
-    metrics.CountError(TransportErrorKind::kTooLarge);
-  for (uint64_t i = 0; i < dropped.timeout + dropped.other + dropped.refused; ++i) {
-    metrics.CountError(TransportErrorKind::kIo);
-  }
 }
 
 void NngServer::SpawnReceiver() {

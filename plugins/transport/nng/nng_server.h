@@ -16,7 +16,6 @@
 #include <optimystic/base/result.h>
 #include <optimystic/transport/transport.h>
 
-#include "transport/nng/nng_endpoint_stats.h"
 #include "transport/nng/nng_setup.h"
 #include "transport/nng/nng_url.h"
 
@@ -51,10 +50,6 @@ class NngServer final : public std::enable_shared_from_this<NngServer> {
   NngServer& operator=(const NngServer&) = delete;
 
   const std::string& bound_url() const noexcept { return bound_url_; }
-  // Logs (warn) and counts the connections nng dropped since the last call: nng refuses a
-  // connection that breaks the SP or TLS handshake, or sends a message over the limit, and
-  // records it only in its statistics. Called periodically by the transport.
-  void ReportDroppedConnections() noexcept;
   void Close(std::chrono::milliseconds drain);
 
  private:
@@ -68,10 +63,7 @@ class NngServer final : public std::enable_shared_from_this<NngServer> {
   NngSetup& setup_;
   nng_socket socket_ = NNG_SOCKET_INITIALIZER;
   nng_listener listener_ = NNG_LISTENER_INITIALIZER;
-  bool tls_ = false;
   std::string bound_url_;
-  std::mutex stats_mu_;
-  NngEndpointStats reported_;  // the counts already logged; under stats_mu_
 
   std::mutex mu_;
   std::condition_variable changed_;

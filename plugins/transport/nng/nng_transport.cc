@@ -38,21 +38,12 @@ Result<std::string> NngTransport::Listen(std::string_view url,
                      "transport.nng: listening on " + server->bound_url());
   std::string bound = server->bound_url();
   servers_.push_back(std::move(server));
-  if (!watcher_.joinable()) watcher_ = std::thread([this] { WatchDroppedConnections(); });
   return bound;
 }
 
 void NngTransport::Request(std::string_view url, std::string_view request, int64_t deadline_unix_ms,
                            transport::ReplyCallback& callback) noexcept {
   client_.Request(url, request, deadline_unix_ms, callback);
-}
-
-void NngTransport::WatchDroppedConnections() noexcept {
-  std::unique_lock lock(mu_);
-  while (!closed_) {
-    closing_.wait_for(lock, kStatsPeriod, [this] { return closed_; });
-    for (const std::shared_ptr<NngServer>& server : servers_) server->ReportDroppedConnections();
-  }
 }
 
 Status NngTransport::Close() noexcept {
@@ -63,13 +54,8 @@ Status NngTransport::Close() noexcept {
     closed_ = true;
     servers.swap(servers_);
   }
-  closing_.notify_all();
-  if (watcher_.joinable()) watcher_.join();
   const std::chrono::milliseconds drain(setup_->options.close_drain_ms);
-  for (const std::shared_ptr<NngServer>& server : servers) {
-    server->ReportDroppedConnections();
-    server->Close(drain);
-  }
+  for (const std::shared_ptr<NngServer>& server : servers) server->Close(drain);
   client_.Close();
   return Status::Ok();
 }

@@ -18,13 +18,10 @@
 #include "transport/nng/nng_server.h"
 #include "transport/nng/nng_setup.h"
 
-#include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 namespace optimystic::plugins::transport_nng {
@@ -45,18 +42,12 @@ class NngTransport final : public transport::Transport {
 
  private:
   explicit NngTransport(std::unique_ptr<NngSetup> setup) noexcept;
-  // Every kStatsPeriod, has each server log the connections nng dropped (see NngServer).
-  void WatchDroppedConnections() noexcept;
-
-  static constexpr std::chrono::milliseconds kStatsPeriod{100};
 
   std::unique_ptr<NngSetup> setup_;  // declared first: destroyed after both halves
   NngClient client_;
   std::mutex mu_;
-  std::condition_variable closing_;
   bool closed_ = false;
   std::vector<std::shared_ptr<NngServer>> servers_;
-  std::thread watcher_;  // started by the first Listen
 };
 
 }  // namespace optimystic::plugins::transport_nng

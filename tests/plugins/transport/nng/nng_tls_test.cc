@@ -98,9 +98,8 @@ class NngTlsTest : public ::testing::Test {
     client.Request(url, "over tls", host_.clock().NowUnixMs() + deadline_ms, waiter);
     return waiter.Get();
   }
-  // A client the handshake must refuse: the request never reaches the handler, and the error
-  // says why (`why`, from nng's record of the failed attempts).
-  void ExpectRefused(const std::string& client_tls_lines, const std::string& why) {
+  // A client the handshake must refuse: the request never reaches the handler.
+  void ExpectRefused(const std::string& client_tls_lines) {
     const std::string url = Serve();
     auto client = Make(client_tls_lines);
     Result<std::string> reply = Call(*client, url, 500);
@@ -108,13 +107,7 @@ class NngTlsTest : public ::testing::Test {
     EXPECT_EQ(reply.error().code(), StatusCode::kUnavailable) << reply.error().ToString();
     EXPECT_TRUE(Contains(reply.error().message(), "no connection before the deadline"))
         << reply.error().ToString();
-    EXPECT_TRUE(Contains(reply.error().message(), why)) << reply.error().ToString();
     EXPECT_EQ(echo_.requests.load(), 0);
-  }
-  double TlsErrors() {
-    test::TestCounter* c = host_.test_metrics().FindCounter(
-        "optimystic_transport_errors_total", {{"transport", "nng"}, {"kind", "tls"}});
-    return c == nullptr ? -1 : c->Value();
   }
 
   test::TempDir dir_{"optimystic-nng-tls"};
@@ -151,18 +144,15 @@ TEST_F(NngTlsTest, ServerNameIsCheckedWhenSet) {
 TEST_F(NngTlsTest, ClientWithACertificateFromAnotherCaIsRefused) {
   test::CertFiles stranger = other_->Issue("stranger").value();
   // It trusts the cluster CA, so only the server's check of its certificate can refuse it.
-  ExpectRefused(Lines(stranger, cluster_->ca_file()), "TLS authentication");
-  EXPECT_GE(TlsErrors(), 1);  // the client's, and the server's polled drops
+  ExpectRefused(Lines(stranger, cluster_->ca_file()));
 }
 
 TEST_F(NngTlsTest, ClientWithoutACertificateIsRefused) {
-  // The server hangs up during the handshake, which nng counts as an "other" failure.
-  ExpectRefused("  ca_file: " + cluster_->ca_file() + "\n", "failed attempts: ");
+  ExpectRefused("  ca_file: " + cluster_->ca_file() + "\n");
 }
 
 TEST_F(NngTlsTest, ClientRefusesAServerFromAnotherCa) {
-  ExpectRefused(Lines(client_files_, other_->ca_file()), "TLS authentication");
-  EXPECT_GE(TlsErrors(), 1);  // the client's, and the server's polled drops
+  ExpectRefused(Lines(client_files_, other_->ca_file()));
 }
 
 TEST_F(NngTlsTest, PlainClientOnATlsPortIsDroppedAndTheServerKeepsServing) {
