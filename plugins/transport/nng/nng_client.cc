@@ -75,7 +75,10 @@ class ClientCall final {
 
 void ClientCall::Start(std::string_view request) noexcept {
   int rv = nng_aio_alloc(&aio_, &ClientCall::OnAio, this);
-  if (rv == 0) rv = nng_ctx_open(&ctx_, peer_.socket);
+  if (rv == 0) {
+    std::lock_guard lock(client_.ctx_mu_);
+    rv = client_.sockets_closed_ ? NNG_ECLOSED : nng_ctx_open(&ctx_, peer_.socket);
+  }
   nng_msg* msg = nullptr;
   if (rv == 0) rv = nng_msg_alloc(&msg, 0);
   if (rv == 0) rv = nng_msg_append(msg, request.data(), request.size());
@@ -190,7 +193,10 @@ void ClientCall::Finish(Result<std::string> reply,
   if (kind.has_value()) setup.metrics.CountError(*kind);
   callback_.OnReply(std::move(reply));
   NngClient& client = client_;
-  if (nng_ctx_id(ctx_) > 0) nng_ctx_close(ctx_);
+  {
+    std::lock_guard lock(client.ctx_mu_);
+    if (!client.sockets_closed_ && nng_ctx_id(ctx_) > 0) nng_ctx_close(ctx_);
+  }
   if (aio_ != nullptr) nng_aio_reap(aio_);
   delete this;
   client.CallDone();
@@ -323,6 +329,10 @@ void NngClient::Close() noexcept {
     for (auto& [url, peer] : peers_) sockets.push_back(peer->socket);
   }
   // Fails every pending send and receive with NNG_ECLOSED; the callbacks take mu_.
+  {
+    std::lock_guard lock(ctx_mu_);
+    sockets_closed_ = true;
+  }
   for (nng_socket socket : sockets) nng_close(socket);
   std::unique_lock lock(mu_);
   idle_.wait(lock, [this] { return active_ == 0; });

@@ -69,6 +69,12 @@ class NngClient final {
   void CallDone() noexcept;
 
   NngSetup& setup_;
+  // nng 1.5.2 races nng_ctx_open and nng_ctx_close with nng_close of the same socket (a lost
+  // wakeup hangs nng_close; a late close touches the freed socket). Contexts are opened and
+  // closed under ctx_mu_, and never once sockets_closed_ is set, just before the nng_close
+  // calls; closing a socket closes its contexts anyway.
+  std::mutex ctx_mu_;
+  bool sockets_closed_ = false;
   std::mutex mu_;
   std::condition_variable idle_;
   std::atomic<bool> closing_ = false;  // written under mu_; read by callbacks without it

@@ -104,6 +104,10 @@ void NngServer::Close(std::chrono::milliseconds drain) {
   }
   changed_.wait_for(lock, drain, [this] { return handling_.empty() && replying_ == 0; });
   lock.unlock();
+  {
+    std::lock_guard ctx_lock(ctx_mu_);
+    socket_closed_ = true;
+  }
   nng_close(socket_);  // fails every send and receive still pending
   lock.lock();
   changed_.wait(lock, [this] { return receiving_.empty() && replying_ == 0; });
@@ -128,7 +132,8 @@ void NngServer::Close(std::chrono::milliseconds drain) {
 int ServerCall::Open() noexcept {
   int rv = nng_aio_alloc(&aio_, &ServerCall::OnAio, this);
   if (rv != 0) return rv;
-  return nng_ctx_open(&ctx_, server_->socket_);
+  std::lock_guard lock(server_->ctx_mu_);
+  return server_->socket_closed_ ? NNG_ECLOSED : nng_ctx_open(&ctx_, server_->socket_);
 }
 
 ServerCall::~ServerCall() = default;
@@ -258,7 +263,10 @@ void ServerCall::OnSent(int rv) noexcept {
 }
 
 void ServerCall::Retire() noexcept {
-  if (nng_ctx_id(ctx_) > 0) nng_ctx_close(ctx_);
+  {
+    std::lock_guard lock(server_->ctx_mu_);
+    if (!server_->socket_closed_ && nng_ctx_id(ctx_) > 0) nng_ctx_close(ctx_);
+  }
   if (aio_ != nullptr) nng_aio_reap(aio_);
   delete this;
 }

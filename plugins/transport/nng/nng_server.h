@@ -65,6 +65,10 @@ class NngServer final : public std::enable_shared_from_this<NngServer> {
   nng_listener listener_ = NNG_LISTENER_INITIALIZER;
   std::string bound_url_;
 
+  // nng 1.5.2 races nng_ctx_open and nng_ctx_close with nng_close of the same socket (see
+  // nng_client.h): contexts are opened and closed under ctx_mu_, never after socket_closed_.
+  std::mutex ctx_mu_;
+  bool socket_closed_ = false;
   std::mutex mu_;
   std::condition_variable changed_;
   bool closing_ = false;  // no more receiving; set first by Close
