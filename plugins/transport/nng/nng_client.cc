@@ -253,6 +253,7 @@ Result<NngClient::Peer*> NngClient::PeerLocked(const NngUrl& url) {
                                    "(ca_file, cert_file, key_file)");
   }
   auto peer = std::make_unique<Peer>();
+  peer->client = this;
   peer->url = url.text;
   Status dialed = Dial(url, *peer);
   if (!dialed.ok()) {
@@ -260,7 +261,6 @@ Result<NngClient::Peer*> NngClient::PeerLocked(const NngUrl& url) {
     return dialed;
   }
   Peer* raw = peer.get();
-  by_socket_[nng_socket_id(peer->socket)] = raw;
   peers_.emplace(url.text, std::move(peer));
   return raw;
 }
@@ -277,7 +277,7 @@ Status NngClient::Dial(const NngUrl& url, Peer& peer) {
   if (rv == 0) rv = nng_socket_set_ms(peer.socket, NNG_OPT_RECONNMAXT, kReconnectMaxMs);
   if (rv != 0) return NngStatus(rv, context + ": socket options");
   for (nng_pipe_ev event : {NNG_PIPE_EV_ADD_PRE, NNG_PIPE_EV_REM_POST}) {
-    rv = nng_pipe_notify(peer.socket, event, &NngClient::OnPipeEvent, this);
+    rv = nng_pipe_notify(peer.socket, event, &NngClient::OnPipeEvent, &peer);
     if (rv != 0) return NngStatus(rv, context + ": pipe notifications");
   }
   rv = nng_dialer_create(&peer.dialer, peer.socket, url.text.c_str());
@@ -293,7 +293,8 @@ Status NngClient::Dial(const NngUrl& url, Peer& peer) {
 }
 
 void NngClient::OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) noexcept {
-  auto* client = static_cast<NngClient*>(arg);
+  Peer& peer = *static_cast<Peer*>(arg);
+  NngClient* client = peer.client;
   const bool added = event == NNG_PIPE_EV_ADD_PRE;
   if (added) {
     client->setup_.metrics.ConnectionOpened();
@@ -302,11 +303,7 @@ void NngClient::OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) noexcep
   } else {
     return;
   }
-  const int socket_id = nng_socket_id(nng_pipe_socket(pipe));
   std::lock_guard lock(client->mu_);
-  auto it = client->by_socket_.find(static_cast<uint32_t>(socket_id));
-  if (it == client->by_socket_.end()) return;
-  Peer& peer = *it->second;
   peer.pipes += added ? 1 : -1;
   if (added) return;
   // With resending off, a request sent on a lost connection will never be answered; one dialer
@@ -336,7 +333,6 @@ void NngClient::Close() noexcept {
   for (nng_socket socket : sockets) nng_close(socket);
   std::unique_lock lock(mu_);
   idle_.wait(lock, [this] { return active_ == 0; });
-  by_socket_.clear();
   peers_.clear();
 }
 

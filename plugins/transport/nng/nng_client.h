@@ -52,6 +52,7 @@ class NngClient final {
 
   // One peer URL: its socket and the requests sent on it that await a reply.
   struct Peer {
+    NngClient* client = nullptr;
     std::string url;
     bool tls = false;
     nng_socket socket = NNG_SOCKET_INITIALIZER;
@@ -60,6 +61,7 @@ class NngClient final {
     std::unordered_set<ClientCall*> awaiting;
   };
 
+  // `arg` is the Peer; it outlives its socket's callbacks (nng_close waits for them).
   static void OnPipeEvent(nng_pipe pipe, nng_pipe_ev event, void* arg) noexcept;
   // The peer for `url`, dialing it on first use. REQUIRES: mu_ held.
   Result<Peer*> PeerLocked(const NngUrl& url);
@@ -80,7 +82,6 @@ class NngClient final {
   std::atomic<bool> closing_ = false;  // written under mu_; read by callbacks without it
   size_t active_ = 0;                  // requests whose callback has not run yet
   std::map<std::string, std::unique_ptr<Peer>, std::less<>> peers_;  // by URL
-  std::map<uint32_t, Peer*> by_socket_;                              // by nng socket id
 };
 
 }  // namespace optimystic::plugins::transport_nng
