@@ -59,8 +59,8 @@ struct TransportCase {
   config::SettingsNode (*settings)(const CaseSettings&);
   const char* listen_url;  // on 127.0.0.1, port 0
   // Whether the server logs a connection it drops for bad bytes. nng drops such connections
-  // inside the library and records them only in its statistics, which cannot be read safely
-  // while sockets close (nng 1.5.2 can hang in nng_close), so the nng plugin cannot log them.
+  // inside the library and records them only in its statistics, which the nng plugin does not
+  // poll (see plugins/transport/nng/README.md), so it cannot log them.
   bool logs_dropped_connections;
 };
 
