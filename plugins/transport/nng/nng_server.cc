@@ -197,33 +197,38 @@ void ServerCall::Handle() noexcept {
   nng_msg_free(msg);
 }
 
-void ServerCall::Reply(std::string_view bytes) noexcept {
-  NngSetup& setup = server_->setup_;
-  if (bytes.size() > setup.options.max_message_bytes) {
-    setup.metrics.CountError(TransportErrorKind::kTooLarge);
-    Fail(setup.TooLarge("reply", bytes.size()));
-    return;
-  }
-  Send(EncodeOkReply(bytes), bytes.size());
-}
+void ServerCall::Reply(std::string_view bytes) noexcept { Respond(bytes, nullptr); }
 
 void ServerCall::Fail(const Status& error) noexcept {
-  Status sent = error.ok() ? Status::Internal("handler failed with an OK status") : error;
-  Send(EncodeErrorReply(sent), 0);
+  const Status sent = error.ok() ? Status::Internal("handler failed with an OK status") : error;
+  Respond({}, &sent);
 }
 
-void ServerCall::Send(std::string body, size_t payload_bytes) noexcept {
-  NngServer& server = *server_;
+void ServerCall::Respond(std::string_view payload, const Status* error) noexcept {
   {
-    std::lock_guard lock(server.mu_);
-    if (server.closed_) {
-      server.handling_.erase(this);
-      delete this;  // Close already freed the aio; the socket is gone
+    std::shared_ptr<NngServer> keep =
+        server_;  // `delete this` must not end the server under its lock
+    std::lock_guard lock(keep->mu_);
+    keep->handling_.erase(this);
+    if (keep->closed_) {
+      delete this;  // Close already freed the aio; the socket and the transport may be gone
       return;
     }
-    server.handling_.erase(this);
-    ++server.replying_;
+    ++keep->replying_;
     phase_ = Phase::kReplying;
+  }
+  // Close now waits for OnSent, so the server and the transport's setup stay valid.
+  NngSetup& setup = server_->setup_;
+  std::string body;
+  size_t payload_bytes = 0;
+  if (error != nullptr) {
+    body = EncodeErrorReply(*error);
+  } else if (payload.size() > setup.options.max_message_bytes) {
+    setup.metrics.CountError(TransportErrorKind::kTooLarge);
+    body = EncodeErrorReply(setup.TooLarge("reply", payload.size()));
+  } else {
+    body = EncodeOkReply(payload);
+    payload_bytes = payload.size();
   }
   nng_msg* msg = nullptr;
   int rv = nng_msg_alloc(&msg, 0);
@@ -233,7 +238,7 @@ void ServerCall::Send(std::string body, size_t payload_bytes) noexcept {
     OnSent(rv);
     return;
   }
-  server.setup_.metrics.CountSent(payload_bytes);
+  setup.metrics.CountSent(payload_bytes);
   nng_aio_set_msg(aio_, msg);
   nng_ctx_send(ctx_, aio_);
 }

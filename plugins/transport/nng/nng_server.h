@@ -98,7 +98,8 @@ class ServerCall final : public transport::Responder {
   void Receive() noexcept;
   void OnReceived(int rv) noexcept;
   void Handle() noexcept;
-  void Send(std::string body, size_t payload_bytes) noexcept;
+  // Sends the reply (`error` null) or the error reply; after Close frees this and does nothing.
+  void Respond(std::string_view payload, const Status* error) noexcept;
   void OnSent(int rv) noexcept;
   // Closes the context, hands the aio to nng's reaper and deletes this. Not under the lock.
   void Retire() noexcept;
