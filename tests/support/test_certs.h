@@ -56,9 +56,8 @@ class TestCertificateAuthority final {
     if (key == nullptr) {
       return OpenSslError("generate key for " + leaf);
     }
-    OPTIMYSTIC_ASSIGN_OR_RETURN(
-        CertPtr cert, NewCertificate(key.get(), "localhost", cert_.get(), key_.get(),
-                                     next_serial_++));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(CertPtr cert, NewCertificate(key.get(), "localhost", cert_.get(),
+                                                             key_.get(), next_serial_++));
     CertFiles files;
     files.ca_file = ca_file_;
     files.cert_file = dir_ + "/" + name_ + "-" + leaf + ".pem";
@@ -111,8 +110,8 @@ class TestCertificateAuthority final {
 
   // A certificate for `key` named `common_name`, signed by `issuer_key`; self-signed (a CA)
   // when `issuer` is null, otherwise a leaf of `issuer`.
-  static Result<CertPtr> NewCertificate(EVP_PKEY* key, const std::string& common_name,
-                                        X509* issuer, EVP_PKEY* issuer_key, long serial) {
+  static Result<CertPtr> NewCertificate(EVP_PKEY* key, const std::string& common_name, X509* issuer,
+                                        EVP_PKEY* issuer_key, long serial) {
     CertPtr cert(X509_new());
     if (cert == nullptr || X509_set_version(cert.get(), 2) != 1 ||
         ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial) != 1 ||

@@ -6,6 +6,7 @@
 #include <optimystic/transactor/transactor_types.h>
 
 #include "bench_engines.h"
+#include "bench_transport.h"
 #include "bench_workload.h"
 #include "core/repository/repository.h"
 #include "ratio_reporter.h"
@@ -346,11 +347,14 @@ std::vector<benchmark::internal::Benchmark*> RegisterAll(GetFixtures& fixtures) 
   for (benchmark::internal::Benchmark* b : all) {
     b->UseRealTime()->Unit(benchmark::kMicrosecond);
   }
+  for (benchmark::internal::Benchmark* b : RegisterTransportBenchmarks()) {
+    all.push_back(b);
+  }
   return all;
 }
 
 std::vector<RatioRow> Ratios() {
-  return {
+  std::vector<RatioRow> rows = {
       {"commit10 memory", "BM_RepoCommit10/memory", "BM_RawMemoryBatch10", "raw memory"},
       {"commit10 file(sync)", "BM_RepoCommit10/file", "BM_RawRocksDbBatch10", "raw rocksdb(sync)"},
       {"commit10 rocksdb(sync)", "BM_RepoCommit10/rocksdb", "BM_RawRocksDbBatch10",
@@ -362,6 +366,10 @@ std::vector<RatioRow> Ratios() {
       {"get rocksdb", "BM_RepoGet/rocksdb", "BM_RawRocksDbGet", "raw rocksdb"},
       {"get file", "BM_RepoGet/file", "BM_RawFileGet", "raw file"},
   };
+  for (RatioRow& row : TransportRatios()) {
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 void PrintHelp() {

@@ -78,13 +78,13 @@ std::shared_ptr<TcpConnection> TcpConnection::NewClient(const ConnectionContext&
   }
 }
 
-std::shared_ptr<TcpConnection> TcpConnection::NewServer(const ConnectionContext& context,
-                                                        ConnectionOwner& owner, Socket socket,
-                                                        transport::RequestHandler& handler) noexcept {
+std::shared_ptr<TcpConnection> TcpConnection::NewServer(
+    const ConnectionContext& context, ConnectionOwner& owner, Socket socket,
+    transport::RequestHandler& handler) noexcept {
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
-  std::string peer = ec ? "unknown peer" : remote.address().to_string() + ":" +
-                                               std::to_string(remote.port());
+  std::string peer =
+      ec ? "unknown peer" : remote.address().to_string() + ":" + std::to_string(remote.port());
   try {
     std::shared_ptr<TcpConnection> connection(
         new TcpConnection(context, owner, Role::kServer, std::move(socket)));
@@ -129,20 +129,25 @@ void TcpConnection::Start() noexcept {
     if (self->state_ != State::kConnecting) {
       return;
     }
-    self->ArmConnectTimer();
     if (self->role_ == Role::kServer) {
       self->counted_open_ = true;
       self->context_.metrics->ConnectionOpened();
+      // Replies are whole frames written at once: Nagle would only hold back their tails
+      // (a TLS record split off a large reply waited 40 ms for a delayed ACK).
+      error_code ignored;
+      self->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
       if (self->tls_ != nullptr) {
+        self->ArmConnectTimer();  // a peer that never finishes its handshake is dropped
         self->Handshake();
       } else {
         self->OnOpen();
       }
       return;
     }
+    self->ArmConnectTimer();
     error_code ec;
     const asio::ip::address address = asio::ip::make_address(self->host_, ec);
-    if (!ec) {  // a literal address needs no resolver (and no resolver thread)
+    if (!ec) {                  // a literal address needs no resolver (and no resolver thread)
       unsigned short port = 0;  // the URL parser has checked it is a number below 65536
       std::from_chars(self->port_.data(), self->port_.data() + self->port_.size(), port);
       self->OnResolved(ec, asio::ip::tcp::resolver::results_type::create(
@@ -180,11 +185,11 @@ void TcpConnection::OnResolved(const error_code& ec,
          TransportErrorKind::kRefused);
     return;
   }
-  asio::async_connect(socket(), endpoints,
-                      asio::bind_executor(strand_, [self = shared_from_this()](
-                                                       const error_code& ec2, const auto&) {
-                        self->OnConnected(ec2);
-                      }));
+  asio::async_connect(
+      socket(), endpoints,
+      asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec2, const auto&) {
+        self->OnConnected(ec2);
+      }));
 }
 
 void TcpConnection::OnConnected(const error_code& ec) {
@@ -192,10 +197,10 @@ void TcpConnection::OnConnected(const error_code& ec) {
     return;
   }
   if (ec) {
-    const std::string why =
-        connect_timed_out_ ? "timed out after " + std::to_string(context_.connect_timeout_ms) +
-                                 " ms (connect_timeout_ms)"
-                           : ec.message();
+    const std::string why = connect_timed_out_
+                                ? "timed out after " + std::to_string(context_.connect_timeout_ms) +
+                                      " ms (connect_timeout_ms)"
+                                : ec.message();
     Fail(Status::Unavailable("connect to " + peer_ + ": " + why), TransportErrorKind::kRefused);
     return;
   }
@@ -212,12 +217,12 @@ void TcpConnection::OnConnected(const error_code& ec) {
 }
 
 void TcpConnection::Handshake() {
-  const auto type = role_ == Role::kClient ? asio::ssl::stream_base::client
-                                           : asio::ssl::stream_base::server;
-  tls_->async_handshake(type, asio::bind_executor(strand_, [self = shared_from_this()](
-                                                               const error_code& ec) {
-                          self->OnHandshake(ec);
-                        }));
+  const auto type =
+      role_ == Role::kClient ? asio::ssl::stream_base::client : asio::ssl::stream_base::server;
+  tls_->async_handshake(
+      type, asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec) {
+        self->OnHandshake(ec);
+      }));
 }
 
 void TcpConnection::OnHandshake(const error_code& ec) {
@@ -263,8 +268,8 @@ void TcpConnection::OnSubmit(OutgoingRequest request) {
   const State state = state_;
   // A connection the peer closed while it sat idle (the peer restarted) is noticed here, before
   // the request is written into it, so that the request goes out on a fresh connection.
-  const bool stale = state == State::kClosed || (state == State::kOpen && pending_.empty() &&
-                                                 PeerClosedWhileIdle());
+  const bool stale = state == State::kClosed ||
+                     (state == State::kOpen && pending_.empty() && PeerClosedWhileIdle());
   if (stale && !request.resubmitted) {
     if (state != State::kClosed) {
       Fail(Status::Unavailable("connection to " + peer_ + " closed by the peer"),
@@ -349,13 +354,16 @@ void TcpConnection::SendFrame(std::string frame, uint64_t payload_bytes) noexcep
   if (state_.load() == State::kClosed) {
     return;  // the connection is gone; the reply is dropped
   }
-  asio::post(strand_, [self = shared_from_this(), frame = std::move(frame), payload_bytes]() mutable {
-    if (self->state_ == State::kClosed) {
-      return;
-    }
-    self->context_.metrics->CountSent(payload_bytes);
-    self->Enqueue(std::move(frame));
-  });
+  // dispatch, not post: a handler answering on a pool thread while the strand is idle writes
+  // the reply at once, one thread hand-off fewer per request.
+  asio::dispatch(strand_,
+                 [self = shared_from_this(), frame = std::move(frame), payload_bytes]() mutable {
+                   if (self->state_ == State::kClosed) {
+                     return;
+                   }
+                   self->context_.metrics->CountSent(payload_bytes);
+                   self->Enqueue(std::move(frame));
+                 });
 }
 
 // ---- Reading frames ------------------------------------------------------------------------
@@ -380,8 +388,8 @@ void TcpConnection::OnHeader(const error_code& ec) {
   }
   const bool is_request = header->kind == FrameKind::kRequest;
   if (is_request != (role_ == Role::kServer)) {
-    ProtocolError(std::string("unexpected ") + (is_request ? "request" : "reply") +
-                  " frame on a " + (is_request ? "client" : "server") + " connection");
+    ProtocolError(std::string("unexpected ") + (is_request ? "request" : "reply") + " frame on a " +
+                  (is_request ? "client" : "server") + " connection");
     return;
   }
   if (header->length > context_.max_message_bytes) {
@@ -476,8 +484,8 @@ void TcpConnection::OnReadError(const error_code& ec) {
          TransportErrorKind::kRefused);
     return;
   }
-  const TransportErrorKind kind = IsTlsError(ec) ? TransportErrorKind::kTls
-                                                 : TransportErrorKind::kIo;
+  const TransportErrorKind kind =
+      IsTlsError(ec) ? TransportErrorKind::kTls : TransportErrorKind::kIo;
   context_.metrics->CountError(kind);
   if (role_ == Role::kServer) {
     context_.logger->Log(logging::LogLevel::kWarn,

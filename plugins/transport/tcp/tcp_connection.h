@@ -112,8 +112,7 @@ class TcpConnection final : public std::enable_shared_from_this<TcpConnection> {
   enum class State : uint8_t { kConnecting, kOpen, kDraining, kClosed };
 
   // REQUIRES (all private methods): running on strand_.
-  TcpConnection(const ConnectionContext& context, ConnectionOwner& owner, Role role,
-                Socket socket);
+  TcpConnection(const ConnectionContext& context, ConnectionOwner& owner, Role role, Socket socket);
 
   // Connecting (client) and handshaking (both).
   void ArmConnectTimer();

@@ -59,8 +59,7 @@ Result<TcpUrl> ParseTcpUrl(std::string_view url) {
 
 std::string UrlOf(const asio::ip::tcp::endpoint& endpoint) {
   const asio::ip::address address = endpoint.address();
-  const std::string host =
-      address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   return std::string(kScheme) + host + ":" + std::to_string(endpoint.port());
 }
 
@@ -140,8 +139,8 @@ Result<std::string> TcpTransport::Listen(std::string_view url,
   const std::string where = "listen " + std::string(url) + ": ";
   error_code ec;
   asio::ip::tcp::resolver resolver(*io_);
-  const auto endpoints = resolver.resolve(parsed.host, parsed.port,
-                                          asio::ip::tcp::resolver::passive, ec);
+  const auto endpoints =
+      resolver.resolve(parsed.host, parsed.port, asio::ip::tcp::resolver::passive, ec);
   if (ec || endpoints.empty()) {
     return Status::InvalidArgument(where + "resolve: " + (ec ? ec.message() : "no address"));
   }
@@ -201,8 +200,13 @@ void TcpTransport::OnAccept(Listener* listener, const error_code& ec,
     Accept(listener);
     return;
   }
-  ConnectionContext context{io_.get(), tls_.get(), &metrics_, &host_.logger(), &responders_,
-                            options_.max_message_bytes, options_.connect_timeout_ms};
+  ConnectionContext context{io_.get(),
+                            tls_.get(),
+                            &metrics_,
+                            &host_.logger(),
+                            &responders_,
+                            options_.max_message_bytes,
+                            options_.connect_timeout_ms};
   std::shared_ptr<TcpConnection> connection =
       TcpConnection::NewServer(context, *this, std::move(socket), listener->handler);
   if (connection != nullptr) {
@@ -215,8 +219,8 @@ void TcpTransport::OnAccept(Listener* listener, const error_code& ec,
   Accept(listener);
 }
 
-void TcpTransport::Request(std::string_view url, std::string_view request,
-                           int64_t deadline_unix_ms, transport::ReplyCallback& callback) noexcept {
+void TcpTransport::Request(std::string_view url, std::string_view request, int64_t deadline_unix_ms,
+                           transport::ReplyCallback& callback) noexcept {
   const auto started = std::chrono::steady_clock::now();
   if (request.size() > options_.max_message_bytes) {
     Reject(callback,
@@ -264,8 +268,13 @@ void TcpTransport::SubmitLocked(const std::string& peer, const std::string& host
     slot.reset();
   }
   if (slot == nullptr) {
-    ConnectionContext context{io_.get(), tls_.get(), &metrics_, &host_.logger(), &responders_,
-                              options_.max_message_bytes, options_.connect_timeout_ms};
+    ConnectionContext context{io_.get(),
+                              tls_.get(),
+                              &metrics_,
+                              &host_.logger(),
+                              &responders_,
+                              options_.max_message_bytes,
+                              options_.connect_timeout_ms};
     slot = TcpConnection::NewClient(context, *this, peer, host, port);
     if (slot == nullptr) {
       clients_.erase(peer);

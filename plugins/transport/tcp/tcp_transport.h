@@ -80,8 +80,7 @@ class TcpTransport final : public transport::Transport, private ConnectionOwner 
   void SubmitLocked(const std::string& peer, const std::string& host, const std::string& port,
                     OutgoingRequest request, const TcpConnection* replacing);
   // Fails `request` with `error` on a pool thread (inline once closed).
-  void Reject(transport::ReplyCallback& callback, Status error,
-              transport::TransportErrorKind kind);
+  void Reject(transport::ReplyCallback& callback, Status error, transport::TransportErrorKind kind);
 
   void OnConnectionClosed(TcpConnection* connection) noexcept override;
   void Resubmit(TcpConnection& from, OutgoingRequest request) noexcept override;
@@ -99,11 +98,11 @@ class TcpTransport final : public transport::Transport, private ConnectionOwner 
 
   std::mutex mu_;
   std::condition_variable threads_done_;
-  size_t threads_exited_ = 0;                                            // guarded by mu_
-  bool closed_ = false;                                                  // guarded by mu_
-  std::map<std::string, std::shared_ptr<TcpConnection>> clients_;        // guarded by mu_
+  size_t threads_exited_ = 0;                                      // guarded by mu_
+  bool closed_ = false;                                            // guarded by mu_
+  std::map<std::string, std::shared_ptr<TcpConnection>> clients_;  // guarded by mu_
   std::unordered_map<const TcpConnection*, std::shared_ptr<TcpConnection>> servers_;  // mu_
-  std::vector<std::unique_ptr<Listener>> listeners_;                     // guarded by mu_
+  std::vector<std::unique_ptr<Listener>> listeners_;  // guarded by mu_
 };
 
 }  // namespace optimystic::plugins::transport_tcp

@@ -33,9 +33,12 @@ Result<uint32_t> GetBounded(const config::Settings& settings, const char* key, u
 Result<std::string> GetFile(const config::Settings& tls, const char* key) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::string path, tls.RequireString(key));
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return tls.Get(key).Error("'" + path + "' is not a file" +
-                              (ec ? ": " + ec.message() : std::string()));
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (ec) {
+    return tls.Get(key).Error("cannot read '" + path + "': " + ec.message());
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return tls.Get(key).Error("'" + path + "' is not a regular file");
   }
   if (::access(path.c_str(), R_OK) != 0) {
     return tls.Get(key).Error("cannot read '" + path + "': " + std::strerror(errno));
@@ -71,9 +74,9 @@ Result<TcpTransportOptions> ParseTcpTransportOptions(const config::Settings& set
   OPTIMYSTIC_ASSIGN_OR_RETURN(
       options.max_message_bytes,
       GetBounded(settings, "max_message_bytes", options.max_message_bytes, kMaxMessageBytesLimit));
-  OPTIMYSTIC_ASSIGN_OR_RETURN(options.connect_timeout_ms,
-                              GetBounded(settings, "connect_timeout_ms",
-                                         options.connect_timeout_ms, kMaxConnectTimeoutMs));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      options.connect_timeout_ms,
+      GetBounded(settings, "connect_timeout_ms", options.connect_timeout_ms, kMaxConnectTimeoutMs));
   const config::Settings tls = settings.Get("tls");
   if (tls.present()) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(options.tls, ParseTls(tls));
