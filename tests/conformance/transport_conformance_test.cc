@@ -5,7 +5,6 @@
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
 #include "support/test_host.h"
-#include "transport/nng/nng_transport_factory.h"
 #include "transport/tcp/tcp_transport_factory.h"
 
 #include <arpa/inet.h>
@@ -62,10 +61,6 @@ struct TransportCase {
   TransportFactory& (*factory)();
   config::SettingsNode (*settings)(const CaseSettings&);
   const char* listen_url;  // on 127.0.0.1, port 0
-  // Whether the server logs a connection it drops for bad bytes. nng drops such connections
-  // inside the library and records them only in its statistics, which the nng plugin does not
-  // poll (see plugins/transport/nng/README.md), so it cannot log them.
-  bool logs_dropped_connections;
 };
 
 void PrintTo(const TransportCase& c, std::ostream* os) { *os << c.name; }
@@ -108,33 +103,10 @@ config::SettingsNode TcpSettings(const CaseSettings& s) {
   return Map(std::move(entries));
 }
 
-TransportFactory& NngFactory() {
-  static plugins::transport_nng::NngTransportFactory factory;
-  return factory;
-}
-
-config::SettingsNode NngSettings(const CaseSettings& s) {
-  std::vector<config::SettingsEntry> entries;
-  entries.emplace_back("max_message_bytes", Scalar(std::to_string(s.max_message_bytes)));
-  // The suite's handlers answer held requests only after Close returns, so the default drain
-  // (5 s of waiting for them) would only slow those tests; the nng tests cover the drain.
-  entries.emplace_back("close_drain_ms", Scalar("0"));
-  if (s.tls != nullptr) {
-    std::vector<config::SettingsEntry> tls;
-    tls.emplace_back("ca_file", Scalar(s.tls->ca_file));
-    tls.emplace_back("cert_file", Scalar(s.tls->cert_file));
-    tls.emplace_back("key_file", Scalar(s.tls->key_file));
-    entries.emplace_back("tls", Map(std::move(tls)));
-  }
-  return Map(std::move(entries));
-}
-
 const std::vector<TransportCase>& AllCases() {
   static const std::vector<TransportCase> cases = {
-      {"tcp_plain", "tcp", false, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0", true},
-      {"tcp_tls", "tcp", true, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0", true},
-      {"nng_plain", "nng", false, &NngFactory, &NngSettings, "tcp://127.0.0.1:0", false},
-      {"nng_tls", "nng", true, &NngFactory, &NngSettings, "tls+tcp://127.0.0.1:0", false},
+      {"tcp_plain", "tcp", false, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0"},
+      {"tcp_tls", "tcp", true, &TcpFactory, &TcpSettings, "tcp://127.0.0.1:0"},
   };
   return cases;
 }
@@ -586,9 +558,7 @@ TEST_P(TransportConformance, GarbageBytesDropThatConnectionAndOthersAreServed) {
   ::close(fd);
 
   EXPECT_EQ(Text(Call(client, url, "after")), "after");
-  if (GetParam().logs_dropped_connections) {
-    EXPECT_TRUE(LoggedWarning());
-  }
+  EXPECT_TRUE(LoggedWarning());
   EXPECT_EQ(handler_.requests(), 2);
 }
 
