@@ -3,8 +3,7 @@
 // over loopback as a peer or client does: a `ping` envelope in, a `pong` out; bytes that are no
 // envelope in, an `error` envelope out; with TLS, a client holding a certificate of the cluster CA
 // is answered and one without is refused. The client is the tcp plugin's own transport, built
-// through its factory; for the nng listener it is nngcat (Debian nng-utils), a third-party
-// client. The transport metrics are checked on the node's real /metrics endpoint.
+// through its factory. The transport metrics are checked on the node's real /metrics endpoint.
 #include <optimystic/config/settings.h>
 #include <optimystic/transport/transport.h>
 
