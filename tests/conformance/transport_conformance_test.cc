@@ -2,6 +2,8 @@
 #include <optimystic/config/settings.h>
 #include <optimystic/transport/transport.h>
 
+#include "support/raw_socket.h"
+#include "support/settings_nodes.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
 #include "support/test_host.h"
@@ -43,7 +45,8 @@ namespace {
 // metrics are the sum of client and server.
 
 constexpr uint32_t kMaxMessageBytes = 64 * 1024;
-constexpr int64_t kDeadlineMs = 20'000;  // for requests that must succeed
+constexpr const char* kOrigin = "conformance test";  // where test settings come from
+constexpr int64_t kDeadlineMs = 20'000;              // for requests that must succeed
 // Waits that end a test which would otherwise hang; never reached when the transport works.
 constexpr auto kHangGuard = std::chrono::seconds(60);
 constexpr int kRawSocketHangGuardSeconds = 30;
@@ -65,22 +68,6 @@ struct TransportCase {
 
 void PrintTo(const TransportCase& c, std::ostream* os) { *os << c.name; }
 
-config::SettingsNode Scalar(std::string text) {
-  config::SettingsNode node;
-  node.kind = config::SettingsNode::Kind::kScalar;
-  node.scalar = std::move(text);
-  node.origin = "conformance test";
-  return node;
-}
-
-config::SettingsNode Map(std::vector<config::SettingsEntry> entries) {
-  config::SettingsNode node;
-  node.kind = config::SettingsNode::Kind::kMap;
-  node.children = std::move(entries);
-  node.origin = "conformance test";
-  return node;
-}
-
 // ---- The cases -----------------------------------------------------------------------------
 
 TransportFactory& TcpFactory() {
@@ -90,17 +77,18 @@ TransportFactory& TcpFactory() {
 
 config::SettingsNode TcpSettings(const CaseSettings& s) {
   std::vector<config::SettingsEntry> entries;
-  entries.emplace_back("threads", Scalar("2"));
-  entries.emplace_back("max_message_bytes", Scalar(std::to_string(s.max_message_bytes)));
-  entries.emplace_back("connect_timeout_ms", Scalar("5000"));
+  entries.emplace_back("threads", test::SettingsScalar("2", kOrigin));
+  entries.emplace_back("max_message_bytes",
+                       test::SettingsScalar(std::to_string(s.max_message_bytes), kOrigin));
+  entries.emplace_back("connect_timeout_ms", test::SettingsScalar("5000", kOrigin));
   if (s.tls != nullptr) {
     std::vector<config::SettingsEntry> tls;
-    tls.emplace_back("ca_file", Scalar(s.tls->ca_file));
-    tls.emplace_back("cert_file", Scalar(s.tls->cert_file));
-    tls.emplace_back("key_file", Scalar(s.tls->key_file));
-    entries.emplace_back("tls", Map(std::move(tls)));
+    tls.emplace_back("ca_file", test::SettingsScalar(s.tls->ca_file, kOrigin));
+    tls.emplace_back("cert_file", test::SettingsScalar(s.tls->cert_file, kOrigin));
+    tls.emplace_back("key_file", test::SettingsScalar(s.tls->key_file, kOrigin));
+    entries.emplace_back("tls", test::SettingsMap(std::move(tls), kOrigin));
   }
-  return Map(std::move(entries));
+  return test::SettingsMap(std::move(entries), kOrigin);
 }
 
 const std::vector<TransportCase>& AllCases() {
@@ -258,26 +246,6 @@ class ReversingHandler final : public RequestHandler {
 
 uint16_t PortOf(const std::string& url) {
   return static_cast<uint16_t>(std::stoul(url.substr(url.rfind(':') + 1)));
-}
-
-// A blocking TCP socket connected to 127.0.0.1:`port` whose reads give up after the hang
-// guard; -1 on failure.
-int RawConnect(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return -1;
-  }
-  timeval guard{kRawSocketHangGuardSeconds, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof(guard));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 // True when the peer closes or resets the connection; false if it keeps it open.
@@ -549,7 +517,7 @@ TEST_P(TransportConformance, GarbageBytesDropThatConnectionAndOthersAreServed) {
   const std::string url = Listen(server, handler_);
   EXPECT_EQ(Text(Call(client, url, "before")), "before");
 
-  const int fd = RawConnect(PortOf(url));
+  const int fd = test::RawConnect(PortOf(url), kRawSocketHangGuardSeconds);
   ASSERT_GE(fd, 0) << std::strerror(errno);
   std::string junk = "GET / HTTP/1.1\r\nHost: optimystic\r\n\r\n";
   junk.append(64, '\xff');
@@ -625,7 +593,7 @@ TEST_P(TransportTlsConformance, ClientWithoutCertificateIsRefused) {
   ASSERT_NE(context, nullptr);
   ASSERT_EQ(SSL_CTX_load_verify_locations(context, TestPki().server.ca_file.c_str(), nullptr), 1);
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
-  const int fd = RawConnect(PortOf(url));
+  const int fd = test::RawConnect(PortOf(url), kRawSocketHangGuardSeconds);
   ASSERT_GE(fd, 0) << std::strerror(errno);
   SSL* ssl = SSL_new(context);
   SSL_set_fd(ssl, fd);

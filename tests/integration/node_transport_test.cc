@@ -10,6 +10,7 @@
 #include "cluster/wire/envelope.h"
 #include "cluster/wire/messages.h"
 #include "support/http_get.h"
+#include "support/settings_nodes.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
@@ -36,6 +37,7 @@ using test::Subprocess;
 using namespace std::chrono_literals;
 
 constexpr int64_t kRequestDeadlineMs = 20'000;
+constexpr const char* kOrigin = "node transport test";  // where test settings come from
 
 // Waits for the one reply of one request.
 class ReplyWaiter final : public transport::ReplyCallback {
@@ -54,22 +56,6 @@ class ReplyWaiter final : public transport::ReplyCallback {
  private:
   std::promise<Result<std::string>> promise_;
 };
-
-config::SettingsNode Scalar(std::string text) {
-  config::SettingsNode node;
-  node.kind = config::SettingsNode::Kind::kScalar;
-  node.scalar = std::move(text);
-  node.origin = "node transport test";
-  return node;
-}
-
-config::SettingsNode Map(std::vector<config::SettingsEntry> entries) {
-  config::SettingsNode node;
-  node.kind = config::SettingsNode::Kind::kMap;
-  node.children = std::move(entries);
-  node.origin = "node transport test";
-  return node;
-}
 
 std::string Ping(uint64_t request_id) {
   Envelope ping;
@@ -123,15 +109,15 @@ class NodeTransportTest : public ::testing::Test {
   // A tcp client transport, with TLS when `tls` is given.
   std::unique_ptr<transport::Transport> TcpClient(const test::CertFiles* tls) {
     std::vector<config::SettingsEntry> entries;
-    entries.emplace_back("threads", Scalar("1"));
+    entries.emplace_back("threads", test::SettingsScalar("1", kOrigin));
     if (tls != nullptr) {
       std::vector<config::SettingsEntry> files;
-      files.emplace_back("ca_file", Scalar(tls->ca_file));
-      files.emplace_back("cert_file", Scalar(tls->cert_file));
-      files.emplace_back("key_file", Scalar(tls->key_file));
-      entries.emplace_back("tls", Map(std::move(files)));
+      files.emplace_back("ca_file", test::SettingsScalar(tls->ca_file, kOrigin));
+      files.emplace_back("cert_file", test::SettingsScalar(tls->cert_file, kOrigin));
+      files.emplace_back("key_file", test::SettingsScalar(tls->key_file, kOrigin));
+      entries.emplace_back("tls", test::SettingsMap(std::move(files), kOrigin));
     }
-    const config::SettingsNode node = Map(std::move(entries));
+    const config::SettingsNode node = test::SettingsMap(std::move(entries), kOrigin);
     const config::Settings settings(&node, "transport.settings", "node transport test");
     Result<std::unique_ptr<transport::Transport>> client = tcp_factory_.Create(settings, host_);
     EXPECT_TRUE(client.has_value()) << client.status().ToString();

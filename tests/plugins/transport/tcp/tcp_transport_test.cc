@@ -5,6 +5,7 @@
 #include <optimystic/config/settings.h>
 #include <optimystic/transport/transport.h>
 
+#include "support/raw_socket.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
 #include "support/test_host.h"
@@ -348,22 +349,6 @@ TEST_F(TcpTransportTest, OneConnectionPerPeerCarriesEveryRequest) {
             2);
 }
 
-// A raw socket to 127.0.0.1:`port` whose reads give up after 30 s.
-int RawConnect(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval guard{30, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof(guard));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool SendAll(int fd, std::string_view bytes) {
   return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
 }
@@ -395,7 +380,7 @@ TEST_F(TcpTransportTest, OversizeRequestGetsAnErrorReplyAndTheConnectionKeepsWor
   auto server = Make();
   Result<std::string> url = server->Listen("tcp://127.0.0.1:0", echo_);
   ASSERT_TRUE(url.has_value());
-  const int fd = RawConnect(PortOf(*url));
+  const int fd = test::RawConnect(PortOf(*url));
   ASSERT_GE(fd, 0);
   ASSERT_TRUE(SendAll(fd, EncodeFrame(FrameKind::kRequest, 7, std::string(kMax + 1, 'o'))));
   ASSERT_TRUE(SendAll(fd, EncodeFrame(FrameKind::kRequest, 8, "ping")));
@@ -419,7 +404,7 @@ TEST_F(TcpTransportTest, HugeDeclaredLengthIsNotAllocatedAndAReplyFrameIsAProtoc
   Result<std::string> url = server->Listen("tcp://127.0.0.1:0", echo_);
   ASSERT_TRUE(url.has_value());
   // 4 GiB declared: answered at once, its payload skipped as it comes (here: never).
-  const int fd = RawConnect(PortOf(*url));
+  const int fd = test::RawConnect(PortOf(*url));
   ASSERT_GE(fd, 0);
   const FrameHeaderBytes huge = EncodeFrameHeader({FrameKind::kRequest, 1, 0xffffffffu});
   ASSERT_TRUE(
@@ -430,7 +415,7 @@ TEST_F(TcpTransportTest, HugeDeclaredLengthIsNotAllocatedAndAReplyFrameIsAProtoc
   ::close(fd);
 
   // Replies go server to client only.
-  const int fd2 = RawConnect(PortOf(*url));
+  const int fd2 = test::RawConnect(PortOf(*url));
   ASSERT_GE(fd2, 0);
   ASSERT_TRUE(SendAll(fd2, EncodeFrame(FrameKind::kReply, 1, "unasked")));
   EXPECT_FALSE(ReadFrame(fd2).has_value());  // dropped
@@ -451,7 +436,7 @@ TEST_F(TcpTransportTest, CloseWritesTheRepliesAlreadyGiven) {
   auto server = Make();
   Result<std::string> url = server->Listen("tcp://127.0.0.1:0", echo_);
   ASSERT_TRUE(url.has_value());
-  const int fd = RawConnect(PortOf(*url));
+  const int fd = test::RawConnect(PortOf(*url));
   ASSERT_GE(fd, 0);
   std::string requests;
   for (int i = 0; i < kRequests; ++i) {
