@@ -44,6 +44,13 @@ struct ActionContext {
   bool operator==(const ActionContext&) const = default;
 };
 
+// A block read by a transaction and the revision it was read at (SPEC.md §6.6).
+struct ReadDependency {
+  BlockId block_id;
+  uint64_t revision = 0;
+  bool operator==(const ReadDependency&) const = default;
+};
+
 // No context: read the latest revision.
 struct BlockGets {
   std::vector<BlockId> block_ids;
@@ -100,6 +107,9 @@ struct PendRequest {
   std::optional<std::string> operations_hash;
   std::vector<std::string> supercluster_nominees;  // peer ids
   std::optional<uint32_t> priority;
+  // Blocks the action read and at which revision; each must still be at exactly that revision,
+  // else the pend is refused "Stale read: ..." with conflict set (SPEC.md §6.6).
+  std::vector<ReadDependency> reads;
   bool operator==(const PendRequest&) const = default;
 };
 
