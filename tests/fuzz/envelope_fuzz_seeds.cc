@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cluster/wire/envelope.h"
@@ -38,6 +39,34 @@ std::vector<wire::Envelope> Seeds() {
   mixed.payload["list"] = optimystic::block::Value::array({1, -1, 1.5, "\xc3\xa9", nullptr});
   mixed.payload["map"] = optimystic::block::Value::object({{"k", true}});
   seeds.push_back(mixed);
+  // The client messages, so that the fuzzer starts from each payload's shape.
+  using optimystic::block::Value;
+  auto with = [&](wire::MessageType type, Value payload) {
+    wire::Envelope e = ping;
+    e.type = type;
+    e.payload = std::move(payload);
+    seeds.push_back(std::move(e));
+  };
+  with(wire::MessageType::kCollectionAct,
+       wire::CollectionActToPayload(wire::CollectionAct{
+           "users",
+           "tree",
+           true,
+           {optimystic::collections::Action{"replace", Value::parse(R"([["alice",{"n":1}]])")},
+            optimystic::collections::Action{"replace", Value::parse(R"([[7]])")}}}));
+  with(wire::MessageType::kActOk, wire::ActOkToPayload(wire::ActOk{12}));
+  with(wire::MessageType::kCollectionQuery,
+       wire::CollectionQueryToPayload(wire::CollectionQuery{
+           "users", "tree", "range", Value::parse(R"({"from":"a","desc":true,"limit":5})")}));
+  with(wire::MessageType::kQueryOk,
+       wire::QueryOkToPayload(wire::QueryOk{Value::parse(R"([["a",{"n":1}]])")}));
+  with(wire::MessageType::kCollectionVerify,
+       wire::CollectionVerifyToPayload(wire::CollectionVerify{"users"}));
+  with(wire::MessageType::kVerifyOk,
+       wire::VerifyOkToPayload(wire::VerifyOk{Value::parse(R"({"ok":true})")}));
+  with(wire::MessageType::kNodeStatus, wire::NodeStatusToPayload(wire::NodeStatus{}));
+  with(wire::MessageType::kStatusOk,
+       wire::StatusOkToPayload(wire::StatusOk{"peer-b", "0.1.0", 1, Value::object()}));
   return seeds;
 }
 

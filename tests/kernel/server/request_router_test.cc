@@ -6,6 +6,7 @@
 #include "cluster/wire/envelope.h"
 #include "cluster/wire/messages.h"
 #include "kernel/cluster/wire/wire_test_util.h"
+#include "support/fake_database.h"
 
 #include <gtest/gtest.h>
 
@@ -131,6 +132,59 @@ TEST(RequestRouter, CreateRefusesAPeerIdThatCannotBeSent) {
   auto router = RequestRouter::Create(std::string(1000, 'p'), "0.1.0", clock);
   ASSERT_FALSE(router.has_value());
   EXPECT_EQ(router.error().code(), StatusCode::kInvalidArgument);
+}
+
+// The error a router answers to a client message of `type`, as "Code: message", or the reply
+// type's name when it is not an error.
+std::string ClientReply(RequestRouter& router, wire::MessageType type, block::Value payload) {
+  wire::Envelope request;
+  request.type = type;
+  request.request_id = 3;
+  request.payload = std::move(payload);
+  Result<std::string> bytes = wire::EncodeEnvelope(request);
+  EXPECT_TRUE(bytes.has_value());
+  Result<wire::Envelope> reply = wire::DecodeEnvelope(router.Route(*bytes));
+  EXPECT_TRUE(reply.has_value());
+  if (reply->type != wire::MessageType::kError) {
+    return std::string(wire::MessageTypeName(reply->type));
+  }
+  return wire::ErrorReplyToStatus(*wire::ErrorReplyFromPayload(reply->payload)).ToString();
+}
+
+TEST_F(RequestRouterTest, WithoutADatabaseEveryClientMessageIsUnavailable) {
+  const std::pair<wire::MessageType, block::Value> requests[] = {
+      {wire::MessageType::kCollectionAct,
+       wire::CollectionActToPayload({"c", "diary", true, {{"append", 1}}})},
+      {wire::MessageType::kCollectionQuery, wire::CollectionQueryToPayload({"c", "diary", "read"})},
+      {wire::MessageType::kCollectionVerify, wire::CollectionVerifyToPayload({"c"})},
+      {wire::MessageType::kNodeStatus, block::Value::object()},
+  };
+  for (const auto& [type, payload] : requests) {
+    EXPECT_EQ(ClientReply(*router_, type, payload), "Unavailable: no database")
+        << wire::MessageTypeName(type);
+  }
+}
+
+TEST(RequestRouter, ServesClientMessagesFromItsDatabase) {
+  FixedClock clock(1764612000000);
+  test::FakeDatabase database;
+  auto router = RequestRouter::Create("peer-n", "0.1.0", clock, &database);
+  ASSERT_TRUE(router.has_value()) << router.status().ToString();
+  EXPECT_EQ(ClientReply(**router, wire::MessageType::kCollectionAct,
+                        wire::CollectionActToPayload({"c", "diary", true, {{"append", 1}}})),
+            "act.ok");
+  EXPECT_EQ(ClientReply(**router, wire::MessageType::kCollectionQuery,
+                        wire::CollectionQueryToPayload({"c", "diary", "read"})),
+            "query.ok");
+  EXPECT_EQ(ClientReply(**router, wire::MessageType::kCollectionVerify,
+                        wire::CollectionVerifyToPayload({"c"})),
+            "verify.ok");
+  EXPECT_EQ(ClientReply(**router, wire::MessageType::kNodeStatus, block::Value::object()),
+            "status.ok");
+  EXPECT_EQ(database.calls().size(), 4u);
+  // A reply type sent as a request has no handler.
+  EXPECT_EQ(ClientReply(**router, wire::MessageType::kActOk, block::Value::object()),
+            "NotSupported: no handler for message type 'act.ok' on this node");
 }
 
 }  // namespace

@@ -12,6 +12,14 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kError, "error"},
     {MessageType::kPing, "ping"},
     {MessageType::kPong, "pong"},
+    {MessageType::kCollectionAct, "collection.act"},
+    {MessageType::kActOk, "act.ok"},
+    {MessageType::kCollectionQuery, "collection.query"},
+    {MessageType::kQueryOk, "query.ok"},
+    {MessageType::kCollectionVerify, "collection.verify"},
+    {MessageType::kVerifyOk, "verify.ok"},
+    {MessageType::kNodeStatus, "node.status"},
+    {MessageType::kStatusOk, "status.ok"},
 }};
 
 }  // namespace

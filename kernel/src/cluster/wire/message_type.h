@@ -18,10 +18,19 @@ enum class MessageType : uint8_t {
   kError = 0,  // "error": the reply to a request that failed; payload {code, message}
   kPing = 1,   // "ping": are you there; payload {}
   kPong = 2,   // "pong": the reply to ping; payload {peerId, protocolVersion, nodeVersion}
+  // Client messages (DESIGN.md §8); each request has one success reply, or "error".
+  kCollectionAct = 3,     // "collection.act": {collection, type, create, actions}
+  kActOk = 4,             // "act.ok": {revision}
+  kCollectionQuery = 5,   // "collection.query": {collection, type, query, args}
+  kQueryOk = 6,           // "query.ok": {result}
+  kCollectionVerify = 7,  // "collection.verify": {collection}
+  kVerifyOk = 8,          // "verify.ok": {report}
+  kNodeStatus = 9,        // "node.status": {}
+  kStatusOk = 10,         // "status.ok": {peerId, nodeVersion, protocolVersion, database}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 3;
+inline constexpr size_t kMessageTypeCount = 11;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

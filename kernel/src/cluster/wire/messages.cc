@@ -19,6 +19,17 @@ constexpr const char* kProtocolVersionKey = "protocolVersion";
 constexpr const char* kNodeVersionKey = "nodeVersion";
 constexpr const char* kCodeKey = "code";
 constexpr const char* kMessageKey = "message";
+constexpr const char* kCollectionKey = "collection";
+constexpr const char* kTypeKey = "type";
+constexpr const char* kCreateKey = "create";
+constexpr const char* kActionsKey = "actions";
+constexpr const char* kDataKey = "data";
+constexpr const char* kRevisionKey = "revision";
+constexpr const char* kQueryKey = "query";
+constexpr const char* kArgsKey = "args";
+constexpr const char* kResultKey = "result";
+constexpr const char* kReportKey = "report";
+constexpr const char* kDatabaseKey = "database";
 
 constexpr StatusCode kLastCode = StatusCode::kInternal;
 
@@ -59,6 +70,119 @@ Result<uint32_t> Uint32Member(const Value& payload, std::string_view message, co
   return MemberError(message, key, "expected an unsigned 32-bit integer");
 }
 
+Result<std::string> NonEmptyTextMember(const Value& payload, std::string_view message,
+                                       const char* key) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::string text, TextMember(payload, message, key));
+  if (text.empty()) {
+    return MemberError(message, key, "empty");
+  }
+  return text;
+}
+
+Result<uint64_t> Uint64Member(const Value& payload, std::string_view message, const char* key) {
+  if (!payload.is_object()) {
+    return Status::InvalidArgument(std::string(message) + " payload: expected a map");
+  }
+  auto it = payload.find(key);
+  if (it == payload.end()) {
+    return MemberError(message, key, "missing");
+  }
+  if (const auto* u = it->get_ptr<const uint64_t*>(); u != nullptr) {
+    return *u;
+  }
+  if (const auto* i = it->get_ptr<const int64_t*>(); i != nullptr && *i >= 0) {
+    return static_cast<uint64_t>(*i);
+  }
+  return MemberError(message, key, "expected an unsigned 64-bit integer");
+}
+
+// A member of any type; `fallback` when it is absent, or an error when there is none.
+Result<Value> AnyMember(const Value& payload, std::string_view message, const char* key,
+                        const Value* fallback = nullptr) {
+  if (!payload.is_object()) {
+    return Status::InvalidArgument(std::string(message) + " payload: expected a map");
+  }
+  auto it = payload.find(key);
+  if (it == payload.end()) {
+    if (fallback != nullptr) {
+      return *fallback;
+    }
+    return MemberError(message, key, "missing");
+  }
+  return *it;
+}
+
+Result<bool> OptionalBoolMember(const Value& payload, std::string_view message, const char* key) {
+  auto it = payload.find(key);
+  if (it == payload.end()) {
+    return false;
+  }
+  if (!it->is_boolean()) {
+    return MemberError(message, key, "expected a boolean, found " + std::string(it->type_name()));
+  }
+  return it->get<bool>();
+}
+
+Result<collections::Action> ActionMember(const Value& action, size_t index) {
+  const std::string where = std::string(kActionsKey) + "[" + std::to_string(index) + "]";
+  if (!action.is_object()) {
+    return MemberError("collection.act", where,
+                       "expected a map, found " + std::string(action.type_name()));
+  }
+  collections::Action out;
+  auto type = action.find(kTypeKey);
+  if (type == action.end()) {
+    return MemberError("collection.act", where + "." + kTypeKey, "missing");
+  }
+  const auto* name = type->get_ptr<const std::string*>();
+  if (name == nullptr || name->empty()) {
+    return MemberError("collection.act", where + "." + kTypeKey,
+                       name == nullptr
+                           ? "expected a text string, found " + std::string(type->type_name())
+                           : std::string("empty"));
+  }
+  out.type = *name;
+  auto data = action.find(kDataKey);
+  if (data == action.end()) {
+    return MemberError("collection.act", where + "." + kDataKey, "missing");
+  }
+  out.data = *data;
+  return out;
+}
+
+Result<std::vector<collections::Action>> ActionsMember(const Value& payload) {
+  auto it = payload.find(kActionsKey);
+  if (it == payload.end()) {
+    return MemberError("collection.act", kActionsKey, "missing");
+  }
+  if (!it->is_array()) {
+    return MemberError("collection.act", kActionsKey,
+                       "expected an array, found " + std::string(it->type_name()));
+  }
+  if (it->empty()) {
+    return MemberError("collection.act", kActionsKey, "no actions");
+  }
+  if (it->size() > kMaxActionsPerAct) {
+    return MemberError("collection.act", kActionsKey,
+                       std::to_string(it->size()) + " actions exceed the limit of " +
+                           std::to_string(kMaxActionsPerAct));
+  }
+  std::vector<collections::Action> actions;
+  actions.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(collections::Action action, ActionMember((*it)[i], i));
+    actions.push_back(std::move(action));
+  }
+  return actions;
+}
+
+Status EmptyMap(const Value& payload, std::string_view message) {
+  if (!payload.is_object()) {
+    return Status::InvalidArgument(std::string(message) + " payload: expected a map");
+  }
+  return Status::Ok();
+}
+
 std::optional<StatusCode> ParseCode(std::string_view name) {
   for (int c = 0; c <= static_cast<int>(kLastCode); ++c) {
     const auto code = static_cast<StatusCode>(c);
@@ -78,6 +202,20 @@ bool operator==(const Pong& a, const Pong& b) noexcept {
 
 bool operator==(const ErrorReply& a, const ErrorReply& b) noexcept {
   return a.code == b.code && a.message == b.message;
+}
+
+bool operator==(const CollectionAct& a, const CollectionAct& b) noexcept {
+  return a.collection == b.collection && a.type == b.type && a.create == b.create &&
+         a.actions == b.actions;
+}
+
+bool operator==(const CollectionQuery& a, const CollectionQuery& b) noexcept {
+  return a.collection == b.collection && a.type == b.type && a.query == b.query && a.args == b.args;
+}
+
+bool operator==(const StatusOk& a, const StatusOk& b) noexcept {
+  return a.peer_id == b.peer_id && a.node_version == b.node_version &&
+         a.protocol_version == b.protocol_version && a.database == b.database;
 }
 
 Value PingToPayload(const Ping&) noexcept { return Value::object(); }
@@ -104,6 +242,117 @@ Result<Pong> PongFromPayload(const Value& payload) noexcept {
                               Uint32Member(payload, "pong", kProtocolVersionKey));
   OPTIMYSTIC_ASSIGN_OR_RETURN(pong.node_version, TextMember(payload, "pong", kNodeVersionKey));
   return pong;
+}
+
+Value CollectionActToPayload(const CollectionAct& act) noexcept {
+  Value actions = Value::array();
+  for (const collections::Action& action : act.actions) {
+    actions.push_back(Value::object({{kTypeKey, action.type}, {kDataKey, action.data}}));
+  }
+  Value v = Value::object();
+  v[kCollectionKey] = act.collection;
+  v[kTypeKey] = act.type;
+  v[kCreateKey] = act.create;
+  v[kActionsKey] = std::move(actions);
+  return v;
+}
+
+Result<CollectionAct> CollectionActFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "collection.act";
+  CollectionAct act;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(act.collection, NonEmptyTextMember(payload, kName, kCollectionKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(act.type, NonEmptyTextMember(payload, kName, kTypeKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(act.create, OptionalBoolMember(payload, kName, kCreateKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(act.actions, ActionsMember(payload));
+  return act;
+}
+
+Value ActOkToPayload(const ActOk& ok) noexcept {
+  return Value::object({{kRevisionKey, ok.revision}});
+}
+
+Result<ActOk> ActOkFromPayload(const Value& payload) noexcept {
+  ActOk ok;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.revision, Uint64Member(payload, "act.ok", kRevisionKey));
+  return ok;
+}
+
+Value CollectionQueryToPayload(const CollectionQuery& query) noexcept {
+  Value v = Value::object();
+  v[kCollectionKey] = query.collection;
+  v[kTypeKey] = query.type;
+  v[kQueryKey] = query.query;
+  v[kArgsKey] = query.args;
+  return v;
+}
+
+Result<CollectionQuery> CollectionQueryFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "collection.query";
+  const Value no_args = Value::object();
+  CollectionQuery query;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(query.collection, NonEmptyTextMember(payload, kName, kCollectionKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(query.type, NonEmptyTextMember(payload, kName, kTypeKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(query.query, NonEmptyTextMember(payload, kName, kQueryKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(query.args, AnyMember(payload, kName, kArgsKey, &no_args));
+  return query;
+}
+
+Value QueryOkToPayload(const QueryOk& ok) noexcept {
+  return Value::object({{kResultKey, ok.result}});
+}
+
+Result<QueryOk> QueryOkFromPayload(const Value& payload) noexcept {
+  QueryOk ok;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.result, AnyMember(payload, "query.ok", kResultKey));
+  return ok;
+}
+
+Value CollectionVerifyToPayload(const CollectionVerify& verify) noexcept {
+  return Value::object({{kCollectionKey, verify.collection}});
+}
+
+Result<CollectionVerify> CollectionVerifyFromPayload(const Value& payload) noexcept {
+  CollectionVerify verify;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(verify.collection,
+                              NonEmptyTextMember(payload, "collection.verify", kCollectionKey));
+  return verify;
+}
+
+Value VerifyOkToPayload(const VerifyOk& ok) noexcept {
+  return Value::object({{kReportKey, ok.report}});
+}
+
+Result<VerifyOk> VerifyOkFromPayload(const Value& payload) noexcept {
+  VerifyOk ok;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.report, AnyMember(payload, "verify.ok", kReportKey));
+  return ok;
+}
+
+Value NodeStatusToPayload(const NodeStatus&) noexcept { return Value::object(); }
+
+Result<NodeStatus> NodeStatusFromPayload(const Value& payload) noexcept {
+  OPTIMYSTIC_RETURN_IF_ERROR(EmptyMap(payload, "node.status"));
+  return NodeStatus{};
+}
+
+Value StatusOkToPayload(const StatusOk& ok) noexcept {
+  Value v = Value::object();
+  v[kPeerIdKey] = ok.peer_id;
+  v[kNodeVersionKey] = ok.node_version;
+  v[kProtocolVersionKey] = static_cast<uint64_t>(ok.protocol_version);
+  v[kDatabaseKey] = ok.database;
+  return v;
+}
+
+Result<StatusOk> StatusOkFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "status.ok";
+  StatusOk ok;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.peer_id, TextMember(payload, kName, kPeerIdKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.node_version, TextMember(payload, kName, kNodeVersionKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.protocol_version,
+                              Uint32Member(payload, kName, kProtocolVersionKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.database, AnyMember(payload, kName, kDatabaseKey));
+  return ok;
 }
 
 ErrorReply ErrorReplyFromStatus(const Status& error) noexcept {

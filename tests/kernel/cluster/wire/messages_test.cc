@@ -99,5 +99,167 @@ TEST(Messages, ErrorReplyFromStatusBoundsTheMessage) {
   EXPECT_EQ(ErrorReplyFromStatus(Status::Internal("bad \xff byte")).message, "bad ? byte");
 }
 
+// ---- Client messages -------------------------------------------------------------------------
+
+// The error `r` holds, as "Code: message", or "OK" when it holds a value.
+template <class T>
+std::string ErrorOf(const Result<T>& r) {
+  return r.has_value() ? std::string("OK") : r.error().ToString();
+}
+
+CollectionAct SampleAct() {
+  return CollectionAct{"users",
+                       "tree",
+                       true,
+                       {collections::Action{"replace", Value::parse(R"([["alice",{"age":7}]])")},
+                        collections::Action{"replace", Value::parse(R"([["bob"]])")}}};
+}
+
+TEST(Messages, CollectionActRoundTripsInItsDocumentedShape) {
+  Value payload = CollectionActToPayload(SampleAct());
+  EXPECT_EQ(payload, Value::parse(R"({"collection":"users","type":"tree","create":true,
+      "actions":[{"type":"replace","data":[["alice",{"age":7}]]},
+                 {"type":"replace","data":[["bob"]]}]})"));
+  Result<CollectionAct> back = CollectionActFromPayload(payload);
+  ASSERT_TRUE(back.has_value()) << back.status().ToString();
+  EXPECT_EQ(*back, SampleAct());
+}
+
+TEST(Messages, CollectionActCreateIsOptionalAndActionExtrasAreNotRead) {
+  Value payload = Value::parse(R"({"collection":"c","type":"diary",
+      "actions":[{"type":"append","data":null,"transaction":"t1","timestamp":5}],"later":1})");
+  Result<CollectionAct> act = CollectionActFromPayload(payload);
+  ASSERT_TRUE(act.has_value()) << act.status().ToString();
+  EXPECT_FALSE(act->create);
+  ASSERT_EQ(act->actions.size(), 1u);
+  EXPECT_EQ(act->actions[0], (collections::Action{"append", nullptr}));
+}
+
+TEST(Messages, CollectionActNamesWhatIsWrong) {
+  struct Case {
+    const char* payload;
+    const char* error;
+  };
+  const Case cases[] = {
+      {R"([])", "collection.act payload: expected a map"},
+      {R"({"type":"tree","actions":[]})", "member 'collection': missing"},
+      {R"({"collection":"","type":"tree","actions":[]})", "member 'collection': empty"},
+      {R"({"collection":7,"type":"tree","actions":[]})",
+       "member 'collection': expected a text string, found number"},
+      {R"({"collection":"c","actions":[]})", "member 'type': missing"},
+      {R"({"collection":"c","type":"tree","create":"yes","actions":[]})",
+       "member 'create': expected a boolean, found string"},
+      {R"({"collection":"c","type":"tree"})", "member 'actions': missing"},
+      {R"({"collection":"c","type":"tree","actions":{}})",
+       "member 'actions': expected an array, found object"},
+      {R"({"collection":"c","type":"tree","actions":[]})", "member 'actions': no actions"},
+      {R"({"collection":"c","type":"tree","actions":[{"type":"replace","data":[]},3]})",
+       "member 'actions[1]': expected a map, found number"},
+      {R"({"collection":"c","type":"tree","actions":[{"data":[]}]})",
+       "member 'actions[0].type': missing"},
+      {R"({"collection":"c","type":"tree","actions":[{"type":"","data":[]}]})",
+       "member 'actions[0].type': empty"},
+      {R"({"collection":"c","type":"tree","actions":[{"type":[],"data":[]}]})",
+       "member 'actions[0].type': expected a text string, found array"},
+      {R"({"collection":"c","type":"tree","actions":[{"type":"replace"}]})",
+       "member 'actions[0].data': missing"},
+  };
+  for (const Case& c : cases) {
+    Result<CollectionAct> act = CollectionActFromPayload(Value::parse(c.payload));
+    ASSERT_FALSE(act.has_value()) << c.payload;
+    EXPECT_EQ(act.error().code(), StatusCode::kInvalidArgument) << c.payload;
+    EXPECT_NE(act.error().message().find(c.error), std::string_view::npos)
+        << c.payload << " -> " << act.error().ToString();
+  }
+}
+
+TEST(Messages, CollectionActRefusesMoreActionsThanTheLimit) {
+  CollectionAct act{
+      "c", "diary", false,
+      std::vector<collections::Action>(kMaxActionsPerAct + 1, collections::Action{"append", 1})};
+  Result<CollectionAct> back = CollectionActFromPayload(CollectionActToPayload(act));
+  ASSERT_FALSE(back.has_value());
+  EXPECT_NE(back.error().message().find("exceed the limit of 100000"), std::string_view::npos)
+      << back.error().ToString();
+  act.actions.pop_back();
+  EXPECT_TRUE(CollectionActFromPayload(CollectionActToPayload(act)).has_value());
+}
+
+TEST(Messages, ActOkRoundTrips) {
+  Value payload = ActOkToPayload(ActOk{18446744073709551615ULL});
+  EXPECT_EQ(payload, Value::parse(R"({"revision":18446744073709551615})"));
+  Result<ActOk> back = ActOkFromPayload(payload);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->revision, 18446744073709551615ULL);
+  EXPECT_EQ(ErrorOf(ActOkFromPayload(Value::object())),
+            "InvalidArgument: act.ok payload member 'revision': missing");
+  EXPECT_EQ(ErrorOf(ActOkFromPayload(Value::parse(R"({"revision":-1})"))),
+            "InvalidArgument: act.ok payload member 'revision': expected an unsigned 64-bit "
+            "integer");
+}
+
+TEST(Messages, CollectionQueryRoundTripsAndArgsDefaultToAnEmptyMap) {
+  CollectionQuery query{"users", "tree", "range", Value::parse(R"({"from":1,"limit":10})")};
+  Value payload = CollectionQueryToPayload(query);
+  EXPECT_EQ(payload, Value::parse(R"({"collection":"users","type":"tree","query":"range",
+      "args":{"from":1,"limit":10}})"));
+  Result<CollectionQuery> back = CollectionQueryFromPayload(payload);
+  ASSERT_TRUE(back.has_value()) << back.status().ToString();
+  EXPECT_EQ(*back, query);
+  payload.erase("args");
+  back = CollectionQueryFromPayload(payload);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->args, Value::object());
+  payload["args"] = Value::array({1, 2});  // any value: the type judges its arguments
+  EXPECT_TRUE(CollectionQueryFromPayload(payload).has_value());
+  payload.erase("query");
+  EXPECT_EQ(ErrorOf(CollectionQueryFromPayload(payload)),
+            "InvalidArgument: collection.query payload member 'query': missing");
+}
+
+TEST(Messages, QueryOkAndVerifyOkCarryAnyValue) {
+  for (const Value& v : {Value(nullptr), Value(3), Value::parse(R"([["a",{"x":1}]])")}) {
+    Result<QueryOk> q = QueryOkFromPayload(QueryOkToPayload(QueryOk{v}));
+    ASSERT_TRUE(q.has_value());
+    EXPECT_EQ(q->result, v);
+    Result<VerifyOk> r = VerifyOkFromPayload(VerifyOkToPayload(VerifyOk{v}));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->report, v);
+  }
+  EXPECT_EQ(ErrorOf(QueryOkFromPayload(Value::object())),
+            "InvalidArgument: query.ok payload member 'result': missing");
+  EXPECT_EQ(ErrorOf(VerifyOkFromPayload(Value::object())),
+            "InvalidArgument: verify.ok payload member 'report': missing");
+}
+
+TEST(Messages, CollectionVerifyRoundTrips) {
+  Value payload = CollectionVerifyToPayload(CollectionVerify{"log"});
+  EXPECT_EQ(payload, Value::parse(R"({"collection":"log"})"));
+  Result<CollectionVerify> back = CollectionVerifyFromPayload(payload);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->collection, "log");
+  EXPECT_EQ(ErrorOf(CollectionVerifyFromPayload(Value::object())),
+            "InvalidArgument: collection.verify payload member 'collection': missing");
+}
+
+TEST(Messages, NodeStatusAndStatusOkRoundTrip) {
+  EXPECT_EQ(NodeStatusToPayload(NodeStatus{}), Value::object());
+  EXPECT_TRUE(NodeStatusFromPayload(Value::object()).has_value());
+  EXPECT_FALSE(NodeStatusFromPayload(Value::array()).has_value());
+  StatusOk ok{"peer-n", "0.1.0", 1, Value::parse(R"({"collections":{}})")};
+  Value payload = StatusOkToPayload(ok);
+  EXPECT_EQ(payload, Value::parse(R"({"peerId":"peer-n","nodeVersion":"0.1.0",
+      "protocolVersion":1,"database":{"collections":{}}})"));
+  Result<StatusOk> back = StatusOkFromPayload(payload);
+  ASSERT_TRUE(back.has_value()) << back.status().ToString();
+  EXPECT_EQ(*back, ok);
+  for (const char* key : {"peerId", "nodeVersion", "protocolVersion", "database"}) {
+    Value missing = payload;
+    missing.erase(key);
+    EXPECT_EQ(ErrorOf(StatusOkFromPayload(missing)),
+              "InvalidArgument: status.ok payload member '" + std::string(key) + "': missing");
+  }
+}
+
 }  // namespace
 }  // namespace optimystic::cluster::wire

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// ClientService: serves the client messages of the wire protocol (docs/protocol.md, "Client
+// messages") on a MessageDispatcher: collection.act, collection.query, collection.verify and
+// node.status, each answered by its ".ok" reply from a Database (database.h). It decodes each
+// payload itself, so a request the dispatcher accepted but whose payload is wrong becomes an
+// error reply naming the message and the member, never a call into the Database; the
+// Database's own errors reach the client unchanged (code and message).
+// Thread-safety: immutable after construction; Handle runs on many threads at once, so the
+// Database must allow concurrent calls (its contract says it does).
+// Errors: RegisterWith returns the dispatcher's InvalidArgument when a type already has a
+// handler; Handle returns InvalidArgument for a bad payload and the Database's errors.
+#pragma once
+
+#include <optimystic/base/result.h>
+
+#include <string>
+
+#include "cluster/wire/message_dispatcher.h"
+#include "runtime/services/database.h"
+
+namespace optimystic::runtime::services {
+
+class ClientService final : public cluster::wire::MessageHandler {
+ public:
+  // `peer_id` and `node_version` are what node.status reports about this node.
+  // OWNERSHIP: `database` must outlive the service.
+  ClientService(Database& database, std::string peer_id, std::string node_version);
+
+  // Registers this service for every client request type on `dispatcher`.
+  // OWNERSHIP: the service must outlive `dispatcher`.
+  Status RegisterWith(cluster::wire::MessageDispatcher& dispatcher) noexcept;
+
+  Result<cluster::wire::Reply> Handle(const cluster::wire::Envelope& request) noexcept override;
+
+ private:
+  Result<cluster::wire::Reply> Act(const block::Value& payload);
+  Result<cluster::wire::Reply> Query(const block::Value& payload);
+  Result<cluster::wire::Reply> Verify(const block::Value& payload);
+  Result<cluster::wire::Reply> Describe(const block::Value& payload);
+
+  Database& database_;
+  std::string peer_id_;
+  std::string node_version_;
+};
+
+}  // namespace optimystic::runtime::services
