@@ -47,13 +47,19 @@ std::vector<wire::Envelope> Seeds() {
     e.payload = std::move(payload);
     seeds.push_back(std::move(e));
   };
+  auto action = [](std::string type, Value data) {
+    optimystic::collections::Action a;
+    a.type = std::move(type);
+    a.data = std::move(data);
+    return a;
+  };
   with(wire::MessageType::kCollectionAct,
-       wire::CollectionActToPayload(wire::CollectionAct{
-           "users",
-           "tree",
-           true,
-           {optimystic::collections::Action{"replace", Value::parse(R"([["alice",{"n":1}]])")},
-            optimystic::collections::Action{"replace", Value::parse(R"([[7]])")}}}));
+       wire::CollectionActToPayload(
+           wire::CollectionAct{"users",
+                               "tree",
+                               true,
+                               {action("replace", Value::parse(R"([["alice",{"n":1}]])")),
+                                action("replace", Value::parse(R"([[7]])"))}}));
   with(wire::MessageType::kActOk, wire::ActOkToPayload(wire::ActOk{12}));
   with(wire::MessageType::kCollectionQuery,
        wire::CollectionQueryToPayload(wire::CollectionQuery{

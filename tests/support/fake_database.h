@@ -62,7 +62,7 @@ class FakeDatabase final : public runtime::services::Database {
                                             std::vector<collections::Action> actions,
                                             bool create) override {
     std::lock_guard lock(mu_);
-    calls_.push_back({"Act", std::string(name), std::string(type), "", nullptr, actions, create});
+    Record("Act", name, type, "", nullptr, actions, create);
     if (Status e = TakeError(); !e.ok()) return e;
     if (!IsKnownType(type)) return Status::NotFound("unknown collection type " + std::string(type));
     auto it = collections_.find(std::string(name));
@@ -85,7 +85,7 @@ class FakeDatabase final : public runtime::services::Database {
   Result<block::Value> Query(std::string_view name, std::string_view type, std::string_view query,
                              const block::Value& args) override {
     std::lock_guard lock(mu_);
-    calls_.push_back({"Query", std::string(name), std::string(type), std::string(query), args});
+    Record("Query", name, type, query, args);
     if (Status e = TakeError(); !e.ok()) return e;
     auto it = collections_.find(std::string(name));
     if (it == collections_.end()) {
@@ -102,7 +102,7 @@ class FakeDatabase final : public runtime::services::Database {
 
   Result<block::Value> Verify(std::string_view name) override {
     std::lock_guard lock(mu_);
-    calls_.push_back({"Verify", std::string(name)});
+    Record("Verify", name);
     if (Status e = TakeError(); !e.ok()) return e;
     auto it = collections_.find(std::string(name));
     if (it == collections_.end()) {
@@ -115,7 +115,7 @@ class FakeDatabase final : public runtime::services::Database {
 
   Result<block::Value> Describe() override {
     std::lock_guard lock(mu_);
-    calls_.push_back({"Describe"});
+    Record("Describe");
     if (Status e = TakeError(); !e.ok()) return e;
     block::Value collections = block::Value::object();
     for (const auto& [name, c] : collections_) {
@@ -133,6 +133,20 @@ class FakeDatabase final : public runtime::services::Database {
     std::vector<block::Value> diary;
     int64_t counter = 0;
   };
+
+  void Record(std::string method, std::string_view name = "", std::string_view type = "",
+              std::string_view query = "", block::Value args = nullptr,
+              std::vector<collections::Action> actions = {}, bool create = false) {
+    Call call;
+    call.method = std::move(method);
+    call.name = std::string(name);
+    call.type = std::string(type);
+    call.query = std::string(query);
+    call.args = std::move(args);
+    call.actions = std::move(actions);
+    call.create = create;
+    calls_.push_back(std::move(call));
+  }
 
   static bool IsKnownType(std::string_view type) {
     return type == "tree" || type == "diary" || type == "counter";

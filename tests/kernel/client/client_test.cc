@@ -22,6 +22,13 @@ namespace {
 using block::Value;
 using collections::Action;
 
+Action Make(std::string type, Value data) {
+  Action action;
+  action.type = std::move(type);
+  action.data = std::move(data);
+  return action;
+}
+
 std::unique_ptr<transport::Transport> NewTcpTransport(test::TestHost& host) {
   Result<transport::TransportMetrics> metrics =
       transport::TransportMetrics::Create(host.metrics(), "tcp");
@@ -90,7 +97,7 @@ class ClientTest : public ::testing::Test {
   }
 
   static std::vector<Action> Put(Value key, Value entry) {
-    return {Action{"replace", Value::array({Value::array({std::move(key), std::move(entry)})})}};
+    return {Make("replace", Value::array({Value::array({std::move(key), std::move(entry)})}))};
   }
 
   test::TestHost host_;
@@ -226,9 +233,8 @@ TEST_F(ClientTest, AReplyThatIsNotAnEnvelopeIsCorruption) {
 
 TEST_F(ClientTest, ConcurrentCallsEachGetTheirOwnReply) {
   Client client = MakeClient(url_);
-  ASSERT_TRUE(
-      client.Act("n", "counter", {Action{"add", {{"delta", 0}}}}, CreateMode::kCreateIfAbsent)
-          .has_value());
+  ASSERT_TRUE(client.Act("n", "counter", {Make("add", {{"delta", 0}})}, CreateMode::kCreateIfAbsent)
+                  .has_value());
   constexpr int kThreads = 4;
   constexpr int kCalls = 50;
   std::vector<std::thread> threads;

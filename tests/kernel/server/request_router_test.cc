@@ -154,7 +154,7 @@ std::string ClientReply(RequestRouter& router, wire::MessageType type, block::Va
 TEST_F(RequestRouterTest, WithoutADatabaseEveryClientMessageIsUnavailable) {
   const std::pair<wire::MessageType, block::Value> requests[] = {
       {wire::MessageType::kCollectionAct,
-       wire::CollectionActToPayload({"c", "diary", true, {{"append", 1}}})},
+       wire::CollectionActToPayload({"c", "diary", true, {wire::test::MakeAction("append", 1)}})},
       {wire::MessageType::kCollectionQuery, wire::CollectionQueryToPayload({"c", "diary", "read"})},
       {wire::MessageType::kCollectionVerify, wire::CollectionVerifyToPayload({"c"})},
       {wire::MessageType::kNodeStatus, block::Value::object()},
@@ -171,7 +171,8 @@ TEST(RequestRouter, ServesClientMessagesFromItsDatabase) {
   auto router = RequestRouter::Create("peer-n", "0.1.0", clock, &database);
   ASSERT_TRUE(router.has_value()) << router.status().ToString();
   EXPECT_EQ(ClientReply(**router, wire::MessageType::kCollectionAct,
-                        wire::CollectionActToPayload({"c", "diary", true, {{"append", 1}}})),
+                        wire::CollectionActToPayload(
+                            {"c", "diary", true, {wire::test::MakeAction("append", 1)}})),
             "act.ok");
   EXPECT_EQ(ClientReply(**router, wire::MessageType::kCollectionQuery,
                         wire::CollectionQueryToPayload({"c", "diary", "read"})),

@@ -3,6 +3,7 @@
 
 #include "cluster/wire/wire_format.h"
 #include "cluster/wire/wire_text.h"
+#include "kernel/cluster/wire/wire_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -111,8 +112,8 @@ CollectionAct SampleAct() {
   return CollectionAct{"users",
                        "tree",
                        true,
-                       {collections::Action{"replace", Value::parse(R"([["alice",{"age":7}]])")},
-                        collections::Action{"replace", Value::parse(R"([["bob"]])")}}};
+                       {test::MakeAction("replace", Value::parse(R"([["alice",{"age":7}]])")),
+                        test::MakeAction("replace", Value::parse(R"([["bob"]])"))}};
 }
 
 TEST(Messages, CollectionActRoundTripsInItsDocumentedShape) {
@@ -132,7 +133,7 @@ TEST(Messages, CollectionActCreateIsOptionalAndActionExtrasAreNotRead) {
   ASSERT_TRUE(act.has_value()) << act.status().ToString();
   EXPECT_FALSE(act->create);
   ASSERT_EQ(act->actions.size(), 1u);
-  EXPECT_EQ(act->actions[0], (collections::Action{"append", nullptr}));
+  EXPECT_EQ(act->actions[0], test::MakeAction("append", nullptr));
 }
 
 TEST(Messages, CollectionActNamesWhatIsWrong) {
@@ -176,7 +177,7 @@ TEST(Messages, CollectionActNamesWhatIsWrong) {
 TEST(Messages, CollectionActRefusesMoreActionsThanTheLimit) {
   CollectionAct act{
       "c", "diary", false,
-      std::vector<collections::Action>(kMaxActionsPerAct + 1, collections::Action{"append", 1})};
+      std::vector<collections::Action>(kMaxActionsPerAct + 1, test::MakeAction("append", 1))};
   Result<CollectionAct> back = CollectionActFromPayload(CollectionActToPayload(act));
   ASSERT_FALSE(back.has_value());
   EXPECT_NE(back.error().message().find("exceed the limit of 100000"), std::string_view::npos)

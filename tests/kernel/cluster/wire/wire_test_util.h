@@ -4,6 +4,8 @@
 // Errors: FromHex aborts the test on malformed hex (a mistake in the test itself).
 #pragma once
 
+#include <optimystic/block/value.h>
+#include <optimystic/collections/action.h>
 #include <optimystic/time/clock.h>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace optimystic::cluster::wire::test {
 
@@ -40,6 +43,14 @@ inline std::string FromHex(std::string_view hex) {
     out.push_back(static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
   }
   return out;
+}
+
+// An action with only a type and data, as a client sends it.
+inline collections::Action MakeAction(std::string type, block::Value data) {
+  collections::Action action;
+  action.type = std::move(type);
+  action.data = std::move(data);
+  return action;
 }
 
 class FixedClock final : public time::Clock {

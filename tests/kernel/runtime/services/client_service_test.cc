@@ -58,7 +58,7 @@ class ClientServiceTest : public ::testing::Test {
         collection,
         "tree",
         true,
-        {collections::Action{"replace", Value::array({Value::array({key, entry})})}}});
+        {wire::test::MakeAction("replace", Value::array({Value::array({key, entry})}))}});
   }
 
   wire::test::FixedClock clock_{1764612000000};
@@ -140,14 +140,17 @@ TEST_F(ClientServiceTest, DatabaseErrorsPassThroughWithTheirCodeAndMessage) {
                     wire::CollectionQueryToPayload({"nobody", "tree", "get", {{"key", 1}}})),
             "NotFound: collection nobody not found");
   EXPECT_EQ(ErrorOf(MessageType::kCollectionAct,
-                    wire::CollectionActToPayload({"c", "graph", true, {{"add", 1}}})),
+                    wire::CollectionActToPayload(
+                        {"c", "graph", true, {wire::test::MakeAction("add", 1)}})),
             "NotFound: unknown collection type graph");
   Send(MessageType::kCollectionAct, Put("users", "alice", 1));
   EXPECT_EQ(ErrorOf(MessageType::kCollectionAct,
-                    wire::CollectionActToPayload({"users", "diary", true, {{"append", 1}}})),
+                    wire::CollectionActToPayload(
+                        {"users", "diary", true, {wire::test::MakeAction("append", 1)}})),
             "InvalidArgument: collection users is a tree, not a diary");
   EXPECT_EQ(ErrorOf(MessageType::kCollectionAct,
-                    wire::CollectionActToPayload({"users", "tree", false, {{"upsert", 1}}})),
+                    wire::CollectionActToPayload(
+                        {"users", "tree", false, {wire::test::MakeAction("upsert", 1)}})),
             "InvalidArgument: unknown action type 'upsert' for tree");
   const Status injected[] = {Status::Aborted("conflict rejected by resolver reject"),
                              Status::IOError("read block 17: disk on fire"),
