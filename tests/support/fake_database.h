@@ -2,8 +2,8 @@
 // FakeDatabase: an in-memory runtime::services::Database for tests of the client service, the
 // client library and the CLI. It knows the three example types with the actions and queries
 // of the collection-type plugins: tree (action "replace" [[key, entry?], ...]; queries get
-// {key} -> entry or null, range {from?, to?, desc?, limit?} -> [[key, entry], ...] with both
-// bounds inclusive, count -> number), diary (action "append" any; query read {forward?,
+// {key} -> entry or null, range {from?, to?, desc?, limit?} -> [[key, entry], ...] for
+// from <= key < to, count -> number), diary (action "append" any; query read {forward?,
 // limit?} -> [entry, ...]) and counter (action "add" {delta}; query get -> {value}). Every act
 // bumps the collection's revision by one; the actions of one act apply together or not at all.
 // Verify answers {"ok": true, "revision": N} unless a report is set; Describe lists the
@@ -224,7 +224,7 @@ class FakeDatabase final : public runtime::services::Database {
     std::vector<std::pair<block::Value, block::Value>> selected;
     for (const auto& [k, e] : c.tree) {
       if (args.is_object() && from != args.end() && k < *from) continue;
-      if (args.is_object() && to != args.end() && *to < k) continue;
+      if (args.is_object() && to != args.end() && !(k < *to)) continue;
       selected.emplace_back(k, e);
     }
     if (Flag(args, "desc", false)) std::reverse(selected.begin(), selected.end());

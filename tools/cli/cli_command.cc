@@ -269,7 +269,7 @@ Commands:
   tree put COLLECTION KEY ENTRY      set KEY to the JSON document ENTRY (creates the tree)
   tree get COLLECTION KEY            print KEY's entry
   tree range COLLECTION [--from KEY] [--to KEY] [--desc] [--limit N]
-                                     print entries in key order, bounds inclusive
+                                     print entries in key order, FROM <= key < TO
   tree delete COLLECTION KEY         remove KEY
   tree count COLLECTION              print the number of entries
   diary append COLLECTION ENTRY      append the JSON document ENTRY (creates the diary)

@@ -2,7 +2,8 @@
 // CliHost: the HostServices the CLI hands to the tcp transport it links directly (no plugin
 // loading): the system clock, and a logger and metrics registry that keep nothing, since a
 // command-line client has nowhere to publish them. Only errors the transport logs go to
-// stderr: what went wrong with a request is already in its result, printed once. Thread-safety: every method may be called from any thread. Errors: none.
+// stderr: what went wrong with a request is already in its result, printed once. Thread-safety:
+// every method may be called from any thread. Errors: none.
 #pragma once
 
 #include <optimystic/host/host_services.h>

@@ -78,6 +78,7 @@ TEST_F(CliRunnerTest, JsonOutputIsTheNodesAnswer) {
   EXPECT_EQ(Run({"--json", "tree", "get", "u", "2"}).out, "null\n");
   EXPECT_EQ(Run({"--json", "tree", "range", "u", "--from", "0", "--to", "5"}).out, "[[1,{}]]\n");
   EXPECT_EQ(server_.database().calls().back().args, Value::parse(R"({"from":0,"to":5})"));
+  EXPECT_EQ(Run({"--json", "tree", "range", "u", "--to", "1"}).out, "[]\n");  // to is exclusive
   EXPECT_EQ(Run({"--json", "tree", "count", "u"}).out, "1\n");
   Outcome status = Run({"--json", "status"});
   Value parsed = Value::parse(status.out);
