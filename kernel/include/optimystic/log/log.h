@@ -2,10 +2,13 @@
 // Log (SPEC.md §4): a collection's append-only, hash-linked record of its actions. A Log is a
 // Chain (data blocks of type LGD) whose entries are LogEntry values; a collection log uses the
 // collection's header as the chain header. Every data block after the first carries
-// `priorHash` = base64url(SHA-256(canonical encoding of the predecessor block without its
-// nextId/priorId links)), stamped through the chain's new-block hook when the block is
-// appended; VerifyLog walks head to tail and reports the first block whose priorHash does not
-// match. A Log is a handle (store, header id); it caches nothing.
+// `priorHash` = block::ContentHash of the predecessor block without its nextId/priorId links
+// (SHA-256 of its canonical encoding, in base32 like every hash text of this project: SPEC.md
+// "Deliberate differences"; the reference writes base64url), stamped through the chain's
+// new-block hook when the block is appended; VerifyLog walks head to tail and reports the first
+// block whose priorHash does not match. A Log is a handle (store, header id); it caches nothing.
+// Invalidation entries (SPEC.md §4.1) are not supported yet: nothing writes them, and an entry
+// holding one does not decode.
 // Thread-safety: as Chain: reads are as thread-safe as the store, mutations must be serialized
 // by the caller (the collection's latch).
 // Errors: store errors propagate with "log <id>: " context; entries that do not decode are
@@ -20,6 +23,7 @@
 #include <optimystic/chain/chain.h>
 #include <optimystic/transactor/transactor_types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -73,20 +77,24 @@ struct LogSince {
 class Log final {
  public:
   // A new standalone log with an LGH header (id `id` or fresh). One atomic commit.
+  // `entries_per_block` is the chain's (SPEC.md §2.1: 32); tests use small values to make many
+  // blocks. It is not persisted: every handle of one log should use the same value.
+  // OWNERSHIP: `store` must outlive the Log.
   static Result<Log> Create(block::BlockStore& store,
-                            const std::optional<block::BlockId>& id = std::nullopt);
+                            const std::optional<block::BlockId>& id = std::nullopt,
+                            size_t entries_per_block = chain::kEntriesPerBlock);
   // The log headed by block `header_id`; nullopt when there is no such block. A header without
   // headId/tailId (a new collection header) gets its first, empty LGD block.
-  static Result<std::optional<Log>> Open(block::BlockStore& store,
-                                         const block::BlockId& header_id);
+  static Result<std::optional<Log>> Open(block::BlockStore& store, const block::BlockId& header_id,
+                                         size_t entries_per_block = chain::kEntriesPerBlock);
 
   const block::BlockId& id() const { return chain_.id(); }
 
   // SPEC.md §4.2 addActions: appends the entry with empty blockIds, then fills blockIds with
   // block_ids() (evaluated after the append, so it includes the log blocks the append dirtied)
   // and rewrites the entry.
-  Result<AppendResult> AddActions(std::vector<block::Value> actions,
-                                  transactor::ActionId action_id, uint64_t rev,
+  Result<AppendResult> AddActions(std::vector<block::Value> actions, transactor::ActionId action_id,
+                                  uint64_t rev,
                                   const std::function<std::vector<block::BlockId>()>& block_ids,
                                   std::vector<std::string> collection_ids,
                                   std::optional<std::vector<ReadDependency>> reads,
@@ -98,18 +106,26 @@ class Log final {
   Result<std::optional<transactor::ActionContext>> GetActionContext() const;
   Result<LogSince> GetFrom(uint64_t start_rev) const;
   // Every entry, oldest first (forward) or newest first.
-  Result<std::vector<LogEntry>> Select(chain::Direction direction = chain::Direction::kForward) const;
+  Result<std::vector<LogEntry>> Select(
+      chain::Direction direction = chain::Direction::kForward) const;
 
  private:
   explicit Log(chain::Chain chain) : chain_(std::move(chain)) {}
   chain::Chain chain_;
 };
 
-// The chain options every log uses (LGD data blocks, the priorHash hook).
-chain::ChainOptions LogChainOptions();
+// The chain options every log uses (LGH headers, LGD data blocks, the priorHash hook).
+chain::ChainOptions LogChainOptions(size_t entries_per_block = chain::kEntriesPerBlock);
+
+// The priorHash a block appended after `predecessor` carries: block::ContentHash of
+// chain::LinkFreePayload(predecessor).
+std::string PriorHashOf(const block::Value& predecessor);
 
 // Walks the log headed by `header_id` from head to tail and checks every priorHash and that
-// every entry decodes. OK for an intact log (and for a header that is not a log: NotFound).
+// every entry decodes. OK for an intact log; NotFound when there is no such block or it heads no
+// chain; Corruption "log <id>: block <b> (position <n>): ..." for the first broken block
+// (position 0 is the head), whether a priorHash mismatch, a missing priorHash, a malformed block
+// or an entry that does not decode ("entry <i>: ...").
 Status VerifyLog(block::BlockStore& store, const block::BlockId& header_id);
 
 }  // namespace optimystic::log
