@@ -399,4 +399,23 @@ Status Repository::Cancel(const transactor::ActionBlocks& actions) {
   return Write(batch, "cancel " + actions.action_id);
 }
 
+Result<std::optional<ActionRev>> Repository::Latest(const BlockId& id) {
+  BlockLocks held = locks_.Lock({id});
+  BlockReader reader(engine_, id);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<BlockMeta> meta, reader.LoadMeta());
+  return meta ? meta->latest : std::optional<ActionRev>();
+}
+
+Result<ActionRecord> Repository::RecordOf(const BlockId& id, const ActionId& action_id) {
+  OPTIMYSTIC_RETURN_IF_ERROR(CheckActionId(action_id, "record of"));
+  BlockLocks held = locks_.Lock({id});
+  BlockReader reader(engine_, id);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(bool pending, reader.HasPending(action_id));
+  if (pending) {
+    return ActionRecord::kPending;
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(bool committed, reader.HasCommitted(action_id));
+  return committed ? ActionRecord::kCommitted : ActionRecord::kNone;
+}
+
 }  // namespace optimystic::core::repository

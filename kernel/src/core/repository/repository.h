@@ -24,12 +24,20 @@
 #include "core/repository/block_locks.h"
 #include "core/repository/block_record.h"
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
 namespace optimystic::core::repository {
 
 class BlockReader;
+
+// What a repository holds of one action on one block (SPEC.md §6.7 getStatus).
+enum class ActionRecord : uint8_t {
+  kNone = 0,       // neither pending nor committed here
+  kPending = 1,    // a pending record
+  kCommitted = 2,  // in the block's revision history (a committed record)
+};
 
 struct RepositoryOptions {
   bool sync = true;  // WriteOptions::sync of every batch: durable once an operation returns
@@ -64,6 +72,15 @@ class Repository final {
 
   // Deletes the action's pending record on each block (absent records are ignored).
   Status Cancel(const transactor::ActionBlocks& actions);
+
+  // The block's latest committed revision; nullopt when nothing was committed here. Reads only
+  // the metadata record (no materialization), for read-dependency validation (SPEC.md §6.6).
+  Result<std::optional<transactor::ActionRev>> Latest(const block::BlockId& id);
+
+  // Whether `action_id` is pending on block `id`, committed there, or neither. Invariant P makes
+  // the answer unique; it is read under the block's lock, so a concurrent commit is seen either
+  // wholly before or wholly after.
+  Result<ActionRecord> RecordOf(const block::BlockId& id, const transactor::ActionId& action_id);
 
  private:
   Result<transactor::GetBlockResult> GetOne(const block::BlockId& id,

@@ -494,5 +494,35 @@ TEST(RepositoryFileEngine, CommittedStateSurvivesReopen) {
   EXPECT_EQ((*r->at("b").block)["v"], 2);
 }
 
+// ---- the reads behind read-dependency validation and getStatus (SPEC.md §6.6–6.7) ----
+
+TEST_F(RepositoryTest, LatestIsTheNewestCommittedRevision) {
+  auto none = repo_.Latest("b");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  Land("a1", 1, InsertOf(TestBlock("b", 1)));
+  PendOk(MakePend("a2", 2, SetV("b", 2)));  // pending only: not a revision yet
+  EXPECT_EQ(*repo_.Latest("b"), (ActionRev{"a1", 1}));
+  CommitOk("a2", 2, {"b"});
+  EXPECT_EQ(*repo_.Latest("b"), (ActionRev{"a2", 2}));
+  Land("a3", 5, DeleteOf("b"));  // a tombstone is a revision too
+  EXPECT_EQ(*repo_.Latest("b"), (ActionRev{"a3", 5}));
+}
+
+TEST_F(RepositoryTest, RecordOfTellsPendingCommittedAndNeither) {
+  EXPECT_EQ(*repo_.RecordOf("b", "a1"), ActionRecord::kNone);
+  PendOk(MakePend("a1", 1, InsertOf(TestBlock("b", 1))));
+  EXPECT_EQ(*repo_.RecordOf("b", "a1"), ActionRecord::kPending);
+  CommitOk("a1", 1, {"b"});
+  EXPECT_EQ(*repo_.RecordOf("b", "a1"), ActionRecord::kCommitted);
+  Land("a2", 2, SetV("b", 2));
+  // Still in the block's revision history once later revisions exist.
+  EXPECT_EQ(*repo_.RecordOf("b", "a1"), ActionRecord::kCommitted);
+  PendOk(MakePend("a3", 3, SetV("b", 3)));
+  ASSERT_TRUE(repo_.Cancel(transactor::ActionBlocks{{"b"}, "a3"}).ok());
+  EXPECT_EQ(*repo_.RecordOf("b", "a3"), ActionRecord::kNone);
+  EXPECT_EQ(repo_.RecordOf("b", "").status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace optimystic::core::repository
