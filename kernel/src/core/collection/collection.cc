@@ -407,6 +407,11 @@ Status Collection::UpdateLocked(std::vector<std::string>& rejections) {
     return Status::Ok();  // nothing committed yet, by anyone
   }
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<ActionContext> boot, Bootstrap(transactor_, *header));
+  if (boot.has_value() && held > 0 && boot->rev <= held) {
+    // The tail proves nothing newer committed: skip reading the log (the common case of a
+    // single writer, which would otherwise walk the log on every call).
+    return Status::Ok();
+  }
   fresh.set_context(std::move(boot));
   block::Tracker view(fresh);
   OPTIMYSTIC_ASSIGN_OR_RETURN(log::Log log, OpenLog(view, id_));

@@ -414,18 +414,22 @@ TEST_F(CollectionTest, HeldContextIsNeverLowered) {
   std::unique_ptr<Collection> c = Create("monotonic");
   ASSERT_TRUE(c->Act({Set("k", 1)}).ok());
   ASSERT_TRUE(c->Sync().ok());
-  const transactor::ActionRev first = c->context()->committed[0];
-  ASSERT_TRUE(c->Act({Set("k", 2)}).ok());
-  ASSERT_TRUE(c->Sync().ok());
-  ASSERT_EQ(c->revision(), 2u);
   Result<std::optional<Value>> header = ProbeHeader(transactor_, "monotonic");
   ASSERT_TRUE(header.has_value() && header->has_value());
   const BlockId tail = (**header)[std::string(chain::kTailIdMember)].get<std::string>();
-  // A lagging replica: the tail claims rev 1, so the bootstrapped log read is at rev 1.
-  transactor_.on_get = [tail, first](const transactor::BlockGets& gets,
-                                     transactor::GetBlockResults& results) {
-    if (!gets.context.has_value() && results.count(tail) && results[tail].state.latest) {
-      results[tail].state.latest = first;
+  Result<transactor::GetBlockResults> old = local_.Get(transactor::BlockGets{{tail}, {}});
+  ASSERT_TRUE(old.has_value());
+  const transactor::GetBlockResult tail_at_rev1 = old->at(tail);
+  ASSERT_TRUE(c->Act({Set("k", 2)}).ok());
+  ASSERT_TRUE(c->Sync().ok());
+  ASSERT_EQ(c->revision(), 2u);
+  // A lagging replica that claims to be ahead: the tail says rev 5, but serves its rev-1
+  // content, so the log read yields a context at rev 1.
+  transactor_.on_get = [tail, tail_at_rev1](const transactor::BlockGets&,
+                                            transactor::GetBlockResults& results) {
+    if (results.count(tail)) {
+      results[tail] = tail_at_rev1;
+      results[tail].state.latest = transactor::ActionRev{"claimed", 5};
     }
   };
   ASSERT_TRUE(c->Update().ok());
@@ -435,6 +439,15 @@ TEST_F(CollectionTest, HeldContextIsNeverLowered) {
   ASSERT_TRUE(c->Sync().ok());
   EXPECT_EQ(transactor_.pends().back().rev, std::optional<uint64_t>(3));
   EXPECT_EQ(c->revision(), 3u);
+}
+
+TEST_F(CollectionTest, UpdateWithNothingNewReadsOnlyHeaderAndTail) {
+  std::unique_ptr<Collection> c = Create("quiet");
+  ASSERT_TRUE(c->Act({Set("k", 1)}).ok());
+  ASSERT_TRUE(c->Sync().ok());
+  const size_t before = transactor_.gets().size();
+  ASSERT_TRUE(c->Update().ok());
+  EXPECT_EQ(transactor_.gets().size() - before, 2u);
 }
 
 // SPEC.md §10.9: replay happens at the adopted revision, so the replayed action builds on the
