@@ -140,6 +140,53 @@ TEST_F(NodeTest, ValidateConfigChecksPluginsAndOpensNothing) {
   EXPECT_NE(unknown.err.find("memory"), std::string::npos) << unknown.err;
 }
 
+TEST_F(NodeTest, CollectionTypesAndResolversAreCheckedAgainstLoadedPlugins) {
+  std::string config =
+      WriteConfig(BaseConfig("collections:\n"
+                             "  types:\n"
+                             "    tree: {settings: {capacity: 8}}\n"
+                             "    diary: {}\n"
+                             "    counter: {resolver: sum}\n"
+                             "  resolvers:\n"
+                             "    users: last-writer-wins\n"));
+  auto ok = RunToExit(Node({"--validate-config", config}));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+
+  auto resolver =
+      RunToExit(Node({"--validate-config", config, "--set", "collections.resolvers.users=newest"}));
+  EXPECT_EQ(resolver.exit_code, 2);
+  EXPECT_NE(resolver.err.find("collections.resolvers.users: unknown conflict resolver 'newest' "
+                              "(available: replay, reject, last-writer-wins, sum)"),
+            std::string::npos)
+      << resolver.err;
+
+  auto settings = RunToExit(
+      Node({"--validate-config", config, "--set", "collections.types.tree.settings.capacity=2"}));
+  EXPECT_EQ(settings.exit_code, 2);
+  EXPECT_NE(settings.err.find("collections.types.tree.settings.capacity: must be from 4 to 4096"),
+            std::string::npos)
+      << settings.err;
+}
+
+TEST_F(NodeTest, ConflictResolutionMetricsStartAtZeroForEveryResolver) {
+  Subprocess node(Node({"--config", WriteConfig(BaseConfig())}));
+  ASSERT_TRUE(node.Start());
+  auto ready = node.WaitForLine("optimystic-node ready", 30s);
+  ASSERT_TRUE(ready) << node.stderr_text();
+  auto response = HttpGet("127.0.0.1", MetricsPort(*ready), "/metrics");
+  ASSERT_EQ(response.status, 200) << response.error;
+  for (std::string resolver : {"replay", "reject", "last-writer-wins", "sum"}) {
+    EXPECT_NE(response.body.find("optimystic_conflicts_resolved_total{outcome=\"reject\","
+                                 "resolver=\"" +
+                                 resolver + "\"} 0"),
+              std::string::npos)
+        << resolver << "\n"
+        << response.body;
+  }
+  ASSERT_TRUE(node.Signal(SIGTERM));
+  EXPECT_EQ(node.Wait(20s).value_or(-1), 0) << node.stderr_text();
+}
+
 TEST_F(NodeTest, PluginRejectingItsSettingsIsAConfigError) {
   std::string config = WriteConfig(BaseConfig());
   auto r = RunToExit(Node({"--config", config, "--set", "storage.settings.bogus=1"}));

@@ -3,6 +3,7 @@
 
 #include <optimystic/abi/abi_version.h>
 #include <optimystic/collections/collection_type.h>
+#include <optimystic/conflict/conflict_resolver.h>
 
 #include <unistd.h>
 
@@ -21,8 +22,6 @@ using runtime::plugin::PluginKind;
 using runtime::plugin::PluginKindName;
 
 namespace {
-
-constexpr const char* kBuiltinResolvers[] = {"replay", "reject", "last-writer-wins"};
 
 std::string JoinOrNone(const std::vector<std::string>& names) {
   std::string out;
@@ -84,15 +83,9 @@ Status Server::ValidateTransport() {
 }
 
 Status Server::ValidateCollections() {
-  std::vector<std::string> resolvers(std::begin(kBuiltinResolvers), std::end(kBuiltinResolvers));
+  // One list: the registry's built-ins, plus the resolvers the loaded conflict plugins offer.
+  std::vector<std::string> resolvers = runtime::conflict::ConflictResolverRegistry::BuiltinNames();
   for (const auto& name : plugins_.Names(PluginKind::kConflict)) resolvers.push_back(name);
-  auto check_resolver = [&](const std::string& path, const std::string& name) -> Status {
-    if (name.empty() || std::find(resolvers.begin(), resolvers.end(), name) != resolvers.end()) {
-      return Status::Ok();
-    }
-    return config_.View(path).Error("unknown conflict resolver '" + name +
-                                    "' (available: " + JoinOrNone(resolvers) + ")");
-  };
   for (const auto& [type, options] : config_.collection_types) {
     std::string path = "collections.types." + type;
     auto factory = plugins_.Factory<collections::CollectionTypeFactory>(PluginKind::kCollection,
@@ -103,12 +96,8 @@ Status Server::ValidateCollections() {
           "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kCollection)) + ")");
     }
     OPTIMYSTIC_RETURN_IF_ERROR((*factory)->Validate(config_.CollectionTypeSettings(type)));
-    OPTIMYSTIC_RETURN_IF_ERROR(check_resolver(path + ".resolver", options.resolver));
   }
-  for (const auto& [collection, resolver] : config_.collection_resolvers) {
-    OPTIMYSTIC_RETURN_IF_ERROR(check_resolver("collections.resolvers." + collection, resolver));
-  }
-  return Status::Ok();
+  return runtime::conflict::CheckConfiguredResolvers(config_, resolvers);
 }
 
 Status Server::ValidateConfig() {
@@ -145,6 +134,25 @@ Status Server::RegisterNodeMetrics() {
       auto* start, metrics_.AddGauge("process_start_time_seconds",
                                      "Start time of the process since unix epoch in seconds.", {}));
   start->Set(static_cast<double>(clock_.NowUnixMs()) / 1000.0);
+  return Status::Ok();
+}
+
+Status Server::OpenConflictResolvers() {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      resolvers_, runtime::conflict::ConflictResolverRegistry::Create(config_, metrics_));
+  for (const auto& name : plugins_.Names(PluginKind::kConflict)) {
+    auto factory = plugins_.Factory<conflict::ConflictResolverFactory>(PluginKind::kConflict, name);
+    if (!factory) return factory.error();
+    // YAML names a plugin's resolver by the plugin's name, so the two must agree.
+    if ((*factory)->name() != name) {
+      return Status::Incompatible("plugin conflict." + name + " offers resolver '" +
+                                  std::string((*factory)->name()) + "', expected '" + name + "'");
+    }
+    hosts_.push_back(MakeHost("conflict." + name));
+    config::Settings settings(nullptr, "conflict." + name, config_.file);  // none in YAML yet
+    OPTIMYSTIC_RETURN_IF_ERROR(resolvers_->AddFromFactory(**factory, settings, *hosts_.back())
+                                   .WithContext("open conflict." + name));
+  }
   return Status::Ok();
 }
 
@@ -252,6 +260,7 @@ Result<StartInfo> Server::Start() {
   info.peer_id = peer_id_;
   started_ = true;  // from here on, Stop has something to undo
   OPTIMYSTIC_RETURN_IF_ERROR(RegisterNodeMetrics());
+  OPTIMYSTIC_RETURN_IF_ERROR(OpenConflictResolvers());
   OPTIMYSTIC_RETURN_IF_ERROR(OpenStorage());
   storage_view_ = storage_.get();
   OPTIMYSTIC_ASSIGN_OR_RETURN(auto hook, StorageStatsPublisher::Make(metrics_, storage_view_,

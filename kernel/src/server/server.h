@@ -19,6 +19,7 @@
 
 #include "base/system_clock.h"
 #include "runtime/config/node_config.h"
+#include "runtime/conflict/resolver_registry.h"
 #include "runtime/logging/spdlog_logger.h"
 #include "runtime/metrics/prometheus_metrics.h"
 #include "runtime/plugin/plugin_registry.h"
@@ -54,6 +55,11 @@ class Server {
   // The node's metrics, e.g. for tests and for services added later.
   runtime::metrics::PrometheusMetrics& metrics() noexcept { return metrics_; }
 
+  // The node's conflict resolvers (built-ins and conflict plugins'); null before Start.
+  runtime::conflict::ConflictResolverRegistry* conflict_resolvers() noexcept {
+    return resolvers_.get();
+  }
+
   // The installation's plugin folder, relative to the running executable.
   static std::string BuiltinPluginDir();
 
@@ -62,6 +68,7 @@ class Server {
   Status ValidateTransport();
   Status ValidateCollections();
   Status RegisterNodeMetrics();
+  Status OpenConflictResolvers();
   Status OpenStorage();
   Status OpenTransport(StartInfo& info);
   std::unique_ptr<PluginHost> MakeHost(const std::string& component);
@@ -76,6 +83,8 @@ class Server {
   runtime::metrics::PrometheusMetrics metrics_;
   std::string peer_id_;
   std::vector<std::unique_ptr<PluginHost>> hosts_;
+  // After hosts_ and metrics_: resolvers count into metrics_ and may keep their host.
+  std::unique_ptr<runtime::conflict::ConflictResolverRegistry> resolvers_;
   std::unique_ptr<storage::StorageEngine> storage_;
   const storage::StorageEngine* storage_view_ = nullptr;  // what metrics scrapes read
   std::unique_ptr<transport::Transport> transport_;
