@@ -534,6 +534,11 @@ void Collection::AdoptContext(const std::optional<ActionContext>& next) {
 }
 
 void Collection::SetContext(std::optional<ActionContext> context) {
+  if (context.has_value() && context->committed.size() > kMaxContextCommitted) {
+    // Log order is rev order: keep the newest.
+    context->committed.erase(context->committed.begin(),
+                             context->committed.end() - kMaxContextCommitted);
+  }
   revision_.store(context.has_value() ? context->rev : 0, std::memory_order_release);
   source_.set_context(std::move(context));
 }

@@ -61,6 +61,12 @@ inline constexpr int64_t kSyncBaseBackoffMs = 100;
 inline constexpr int64_t kSyncMaxBackoffMs = 5000;
 inline constexpr uint32_t kMaxPriority = 8;
 inline constexpr size_t kActionIdBytes = 16;
+// The held context keeps only the newest committed actions. Every read under a context makes the
+// replica look for a pending record of each listed action newer than the block, so an unbounded
+// list (no log checkpoints are written yet) would make every read cost O(revisions). An action
+// older than this many revisions is no longer offered for read-driven promotion.
+// TODO(#6): write log checkpoints instead, so that the list is the uncheckpointed set (§4.4).
+inline constexpr size_t kMaxContextCommitted = 32;
 
 struct SyncOptions {
   uint32_t max_attempts = kSyncMaxAttempts;  // consecutive stale failures before giving up

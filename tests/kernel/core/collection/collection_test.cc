@@ -441,6 +441,22 @@ TEST_F(CollectionTest, HeldContextIsNeverLowered) {
   EXPECT_EQ(c->revision(), 3u);
 }
 
+TEST_F(CollectionTest, HeldContextListsOnlyTheNewestCommittedActions) {
+  std::unique_ptr<Collection> c = Create("long");
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(c->ActAndSync({Set("k", i)}).ok());
+  }
+  std::optional<transactor::ActionContext> held = c->context();
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->rev, 40u);
+  ASSERT_EQ(held->committed.size(), kMaxContextCommitted);
+  EXPECT_EQ(held->committed.back().rev, 40u);
+  EXPECT_EQ(held->committed.front().rev, 40u - kMaxContextCommitted + 1);
+  std::unique_ptr<Collection> reopened = Open("long");  // from the log: the same bound
+  EXPECT_EQ(reopened->context()->committed.size(), kMaxContextCommitted);
+  EXPECT_EQ(Get(*reopened, "k"), 39);
+}
+
 TEST_F(CollectionTest, UpdateWithNothingNewReadsOnlyHeaderAndTail) {
   std::unique_ptr<Collection> c = Create("quiet");
   ASSERT_TRUE(c->Act({Set("k", 1)}).ok());
