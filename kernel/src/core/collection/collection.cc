@@ -66,6 +66,7 @@ Result<std::optional<ActionContext>> Bootstrap(transactor::Transactor& transacto
   return std::optional<ActionContext>(std::move(context));
 }
 
+// `rev`: the entry's rev when known, else the rev it follows (named in the message).
 Result<std::vector<Action>> DecodeActions(const std::vector<Value>& values, const BlockId& id,
                                           uint64_t rev) {
   std::vector<Action> actions;
@@ -583,7 +584,7 @@ Result<std::vector<Action>> Collection::SelectLogLocked(bool forward, size_t lim
       continue;
     }
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<Action> actions,
-                                DecodeActions(entry.action->actions, id_, entry.rev));
+                                DecodeActions(entry.action->actions, id_, entry.rev - 1));
     if (!forward) {
       std::reverse(actions.begin(), actions.end());  // a copy: the stored entry is untouched
     }

@@ -277,6 +277,29 @@ TEST_F(CollectionTest, TwoInventorsConvergeOnTheFirstCommit) {
   EXPECT_EQ(All(*reader), (Value{{"a", 1}, {"b", 2}}));
 }
 
+TEST_F(CollectionTest, RacingAppendsBothLandWithoutAskingTheResolver) {
+  test::FixedResolver reject(
+      "reject", conflict::Resolution{conflict::Resolution::Kind::kReject, std::nullopt, "no"});
+  Result<std::unique_ptr<Collection>> a =
+      Collection::CreateOrOpen(transactor_, append_, &reject, "journal", Services());
+  ASSERT_TRUE(a.has_value());
+  ASSERT_TRUE((*a)->Sync().ok());
+  Result<std::unique_ptr<Collection>> b =
+      Collection::Open(transactor_, append_, &reject, "journal", Services());
+  ASSERT_TRUE(b.has_value() && *b != nullptr);
+  ASSERT_TRUE((*a)->Act({Append("from-a")}).ok());
+  ASSERT_TRUE((*b)->Act({Append("from-b")}).ok());
+  ASSERT_TRUE((*a)->Sync().ok());
+  Status synced = (*b)->Sync();  // stale on the log tail, retried as is
+  ASSERT_TRUE(synced.ok()) << synced.ToString();
+  EXPECT_EQ(reject.calls(), 0);
+  EXPECT_EQ(sleeps_.size(), 1u);
+  ASSERT_TRUE((*a)->Update().ok());
+  Result<Value> entries = (*a)->Query("entries", Value::object());
+  ASSERT_TRUE(entries.has_value());
+  EXPECT_EQ(*entries, (Value{"from-a", "from-b"}));
+}
+
 TEST_F(CollectionTest, ConcurrentWritersOnThreadsLoseNothing) {
   std::unique_ptr<Collection> seed = Create("threads");
   ASSERT_TRUE(seed->Sync().ok());
