@@ -181,9 +181,12 @@ Result<Value> QueryRange(Tree& tree, const Value& args) {
   keys.last = range.descending ? low : high;
   OPTIMYSTIC_ASSIGN_OR_RETURN(btree::Cursor<TreeEntryTraits> cursor, tree.Range(keys));
   while (cursor.on() && (range.limit == 0 || out.size() < range.limit)) {
-    OPTIMYSTIC_ASSIGN_OR_RETURN(Value stored, cursor.entry());
+    // tree.At rather than cursor.entry(): the latter's move out of an optional trips GCC 12's
+    // -Wmaybe-uninitialized (a false positive) in every user of the template.
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Value> stored, tree.At(cursor.path()));
+    if (!stored.has_value()) break;
     out.push_back(Value::array(
-        {stored[std::string(kKeyMember)], std::move(stored[std::string(kValueMember)])}));
+        {(*stored)[std::string(kKeyMember)], std::move((*stored)[std::string(kValueMember)])}));
     OPTIMYSTIC_RETURN_IF_ERROR(cursor.Next());
   }
   return out;
