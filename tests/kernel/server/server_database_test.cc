@@ -46,7 +46,9 @@ class ServerDatabaseTest : public ::testing::Test {
         runtime::config::ParseNodeConfig(yaml, "test.yaml", dir_.path(), {});
     ASSERT_TRUE(config.has_value()) << config.error().ToString();
     server_ = std::make_unique<Server>(std::move(*config), log_);
-    ASSERT_TRUE(server_->LoadPlugins().ok());
+    // Every library in the plugin folder must be current (a stale one is refused).
+    Status loaded = server_->LoadPlugins();
+    ASSERT_TRUE(loaded.ok()) << loaded.ToString();
     Status valid = server_->ValidateConfig();
     ASSERT_TRUE(valid.ok()) << valid.ToString();
     EXPECT_EQ(server_->database(), nullptr);
