@@ -318,6 +318,49 @@ Status Collection::SyncExhausted(const SyncFailure& failure, std::string_view re
   return Status::Aborted(message);
 }
 
+Result<std::optional<transactor::StaleFailure>> Collection::AttemptLocked(
+    const transactor::ActionId& action_id, uint32_t priority) {
+  std::vector<Value> batch;
+  batch.reserve(pending_.size());
+  for (const PendingAction& p : pending_) {
+    batch.push_back(collections::ActionToValue(p.action));
+  }
+  const size_t batch_size = pending_.size();
+  // A scratch copy of the staged transforms, so that a failed attempt drops its log append.
+  block::Tracker scratch(reading_, tracker_.transforms());
+  const std::optional<ActionContext> held = source_.context();
+  const uint64_t new_rev = (held.has_value() ? held->rev : 0) + 1;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(log::Log log, OpenLog(scratch, id_));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(log::AppendResult appended,
+                              log.AddActions(
+                                  std::move(batch), action_id, new_rev,
+                                  [&scratch] { return scratch.TransformedBlockIds(); }, {},
+                                  std::nullopt, services_.clock->NowUnixMs()));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      std::optional<transactor::StaleFailure> stale,
+      source_.Transact(scratch.transforms(), action_id, new_rev, appended.tail_id, priority));
+  if (stale.has_value()) {
+    return stale;
+  }
+  // Committed: drop the batch, advance the context, fold what committed into the cache, and
+  // only then replay anything staged since (reads must see the new revision, §10.9).
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(batch_size));
+  block::Transforms committed = scratch.Reset();
+  tracker_.Reset();
+  ActionContext next = held.value_or(ActionContext{});
+  next.committed.push_back(transactor::ActionRev{action_id, new_rev});
+  next.rev = new_rev;
+  next.action_id.reset();
+  SetContext(std::move(next));
+  cache_.TransformCache(committed, new_rev);
+  if (!pending_.empty()) {
+    std::vector<std::string> rejections;
+    OPTIMYSTIC_RETURN_IF_ERROR(ReplayPending(rejections));
+    OPTIMYSTIC_RETURN_IF_ERROR(Rejected(rejections));
+  }
+  return std::optional<transactor::StaleFailure>();
+}
+
 Status Collection::SyncLocked(const SyncOptions& options) {
   if (replay_needed_) {
     std::vector<std::string> ignored;
@@ -330,66 +373,34 @@ Status Collection::SyncLocked(const SyncOptions& options) {
     if (options.deadline_ms.has_value() && SteadyMs() - start_ms >= *options.deadline_ms) {
       return SyncExhausted(failure, "deadline exceeded");
     }
-    std::vector<Value> batch;
-    batch.reserve(pending_.size());
-    for (const PendingAction& p : pending_) {
-      batch.push_back(collections::ActionToValue(p.action));
-    }
-    const size_t batch_size = pending_.size();
-    // A scratch copy of the staged transforms, so that a failed attempt drops its log append.
-    block::Tracker scratch(reading_, tracker_.transforms());
-    const std::optional<ActionContext> held = source_.context();
-    const uint64_t new_rev = (held.has_value() ? held->rev : 0) + 1;
-    OPTIMYSTIC_ASSIGN_OR_RETURN(log::Log log, OpenLog(scratch, id_));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(log::AppendResult appended,
-                                log.AddActions(
-                                    std::move(batch), action_id, new_rev,
-                                    [&scratch] { return scratch.TransformedBlockIds(); }, {},
-                                    std::nullopt, services_.clock->NowUnixMs()));
     const uint32_t priority = std::min(failure.attempts, kMaxPriority);
-    OPTIMYSTIC_ASSIGN_OR_RETURN(
-        std::optional<transactor::StaleFailure> stale,
-        source_.Transact(scratch.transforms(), action_id, new_rev, appended.tail_id, priority));
-    if (stale.has_value()) {
-      ++failure.attempts;
-      if (stale->reason.has_value()) {
-        failure.reason = stale->reason;
-      }
-      if (stale->stale_at.has_value()) {
-        failure.stale_at = stale->stale_at;
-      }
-      if (failure.attempts >= options.max_attempts) {
-        return SyncExhausted(failure, "");
-      }
-      int64_t wait_ms = BackoffMs(options, failure.attempts - 1, Jitter());
-      if (options.deadline_ms.has_value()) {
-        wait_ms =
-            std::min(wait_ms, std::max<int64_t>(0, *options.deadline_ms - (SteadyMs() - start_ms)));
-      }
-      services_.sleep_ms(wait_ms);
-      std::vector<std::string> rejections;
-      OPTIMYSTIC_RETURN_IF_ERROR(UpdateLocked(rejections));
-      OPTIMYSTIC_RETURN_IF_ERROR(Rejected(rejections));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<transactor::StaleFailure> stale,
+                                AttemptLocked(action_id, priority));
+    if (!stale.has_value()) {
+      failure = SyncFailure{};
+      OPTIMYSTIC_ASSIGN_OR_RETURN(action_id, NewActionId());  // the next batch is a new action
       continue;
     }
-    // Committed: drop the batch, advance the context, fold what committed into the cache, and
-    // only then replay anything staged since (reads must see the new revision, §10.9).
-    failure = SyncFailure{};
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(batch_size));
-    block::Transforms committed = scratch.Reset();
-    tracker_.Reset();
-    ActionContext next = held.value_or(ActionContext{});
-    next.committed.push_back(transactor::ActionRev{action_id, new_rev});
-    next.rev = new_rev;
-    next.action_id.reset();
-    SetContext(std::move(next));
-    cache_.TransformCache(committed, new_rev);
-    if (!pending_.empty()) {
-      std::vector<std::string> rejections;
-      OPTIMYSTIC_RETURN_IF_ERROR(ReplayPending(rejections));
-      OPTIMYSTIC_RETURN_IF_ERROR(Rejected(rejections));
+    // Only returned stale failures are retried; errors went back above.
+    ++failure.attempts;
+    if (stale->reason.has_value()) {
+      failure.reason = stale->reason;
     }
-    OPTIMYSTIC_ASSIGN_OR_RETURN(action_id, NewActionId());
+    if (stale->stale_at.has_value()) {
+      failure.stale_at = stale->stale_at;
+    }
+    if (failure.attempts >= options.max_attempts) {
+      return SyncExhausted(failure, "");
+    }
+    int64_t wait_ms = BackoffMs(options, failure.attempts - 1, Jitter());
+    if (options.deadline_ms.has_value()) {
+      wait_ms =
+          std::min(wait_ms, std::max<int64_t>(0, *options.deadline_ms - (SteadyMs() - start_ms)));
+    }
+    services_.sleep_ms(wait_ms);
+    std::vector<std::string> rejections;
+    OPTIMYSTIC_RETURN_IF_ERROR(UpdateLocked(rejections));
+    OPTIMYSTIC_RETURN_IF_ERROR(Rejected(rejections));
   }
   return Status::Ok();
 }

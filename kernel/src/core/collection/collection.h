@@ -181,6 +181,11 @@ class Collection final {
   // REQUIRES (all *Locked): the latch is held.
   Status ActLocked(std::vector<collections::Action> actions, uint64_t seq);
   Status SyncLocked(const SyncOptions& options);
+  // One commit attempt of everything pending (as `action_id`, at the held rev + 1). On success
+  // the batch leaves pending and the context, cache and tracker move to the new rev; a refusal
+  // is returned and changes nothing.
+  Result<std::optional<transactor::StaleFailure>> AttemptLocked(
+      const transactor::ActionId& action_id, uint32_t priority);
   // Pulls remote entries. Rejected and unreplayable pending actions are removed and described
   // in `rejections`; the caller turns them into its Aborted error.
   Status UpdateLocked(std::vector<std::string>& rejections);
