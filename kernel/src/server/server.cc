@@ -178,8 +178,8 @@ Status Server::OpenTransport(StartInfo& info) {
   if (!transport)
     return transport.error().WithContext("open transport." + config_.transport_plugin);
   transport_ = std::move(*transport);
-  OPTIMYSTIC_ASSIGN_OR_RETURN(handler_,
-                              RequestRouter::Create(peer_id_, OPTIMYSTIC_VERSION, clock_));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      handler_, RequestRouter::Create(peer_id_, OPTIMYSTIC_VERSION, clock_, database_.get()));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
   info.client_url = *bound;
