@@ -7,8 +7,8 @@
 // limit?} -> [entry, ...]) and counter (action "add" {delta}; query get -> {value}). Every act
 // bumps the collection's revision by one; the actions of one act apply together or not at all.
 // Verify answers {"ok": true, "revision": N} unless a report is set; Describe lists the
-// collections. A test may make the next call fail with any Status (FailNext) and may read every
-// call made (calls()).
+// collections; Transact applies ActionsEngine statements to existing collections. A test may make
+// the next call fail with any Status (FailNext) and may read every call made (calls()).
 // Thread-safety: every method may be called from any thread (one mutex).
 // Errors: those of database.h, with the messages it gives as examples.
 #pragma once
@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/transaction/actions_engine.h"
 #include "runtime/services/database.h"
 
 namespace optimystic::test {
@@ -34,13 +35,14 @@ namespace optimystic::test {
 class FakeDatabase final : public runtime::services::Database {
  public:
   struct Call {
-    std::string method;  // "Act", "Query", "Verify" or "Describe"
+    std::string method;  // "Act", "Query", "Verify", "Describe" or "Transact"
     std::string name;
     std::string type;
     std::string query;
     block::Value args;
     std::vector<collections::Action> actions;
     bool create = false;
+    std::vector<std::string> statements;  // Transact
   };
 
   // The next call of any method returns `error` (and does nothing else).
@@ -111,6 +113,42 @@ class FakeDatabase final : public runtime::services::Database {
     auto report = reports_.find(std::string(name));
     if (report != reports_.end()) return report->second;
     return block::Value{{"ok", true}, {"revision", it->second.revision}};
+  }
+
+  // ActionsEngine statements over existing collections, all or nothing; every touched
+  // collection's revision goes up by one. Transaction ids are "tx:fake-<n>".
+  Result<runtime::services::TransactOutcome> Transact(
+      std::vector<std::string> statements) override {
+    std::lock_guard lock(mu_);
+    Record("Transact");
+    calls_.back().statements = statements;
+    if (Status e = TakeError(); !e.ok()) return e;
+    if (statements.empty()) return Status::InvalidArgument("transaction has no statements");
+    Result<std::vector<core::transaction::CollectionActions>> batches =
+        core::transaction::ActionsEngine().Translate(statements);
+    if (!batches) return batches.error();
+    std::map<std::string, Collection> next;
+    for (const core::transaction::CollectionActions& batch : *batches) {
+      if (next.count(batch.collection_id) == 0) {
+        auto it = collections_.find(batch.collection_id);
+        if (it == collections_.end()) {
+          return Status::NotFound("Collection not found: " + batch.collection_id);
+        }
+        next[batch.collection_id] = it->second;
+      }
+      for (const collections::Action& action : batch.actions) {
+        if (Status e = Apply(next[batch.collection_id], action); !e.ok()) return e;
+      }
+    }
+    runtime::services::TransactOutcome outcome;
+    outcome.success = true;
+    outcome.transaction_id = "tx:fake-" + std::to_string(++transactions_);
+    for (auto& [name, c] : next) {
+      ++c.revision;
+      collections_[name] = c;
+      outcome.committed.push_back(name);
+    }
+    return outcome;
   }
 
   Result<block::Value> Describe() override {
@@ -249,6 +287,7 @@ class FakeDatabase final : public runtime::services::Database {
   std::map<std::string, block::Value> reports_;
   std::vector<Call> calls_;
   Status next_error_;
+  uint64_t transactions_ = 0;
 };
 
 }  // namespace optimystic::test

@@ -20,6 +20,9 @@ class NoDatabase final : public runtime::services::Database {
   }
   Result<block::Value> Verify(std::string_view) override { return Refusal(); }
   Result<block::Value> Describe() override { return Refusal(); }
+  Result<runtime::services::TransactOutcome> Transact(std::vector<std::string>) override {
+    return Refusal();
+  }
 
  private:
   static Status Refusal() { return Status::Unavailable("no database"); }

@@ -658,4 +658,74 @@ std::vector<transactor::ReadDependency> Collection::ReadDependencies() const {
 
 void Collection::ClearReadDependencies() { collector_.Clear(); }
 
+Result<Collection::PendingSnapshot> Collection::SnapshotPending() {
+  std::lock_guard<std::mutex> lock(*latch_);
+  if (replay_needed_) {
+    std::vector<std::string> ignored;
+    OPTIMYSTIC_RETURN_IF_ERROR(ReplayPending(ignored));
+  }
+  PendingSnapshot snapshot;
+  snapshot.transforms = tracker_.transforms();
+  for (const PendingAction& p : pending_) {
+    snapshot.pending.push_back(p.action);
+  }
+  return snapshot;
+}
+
+void Collection::RestorePending(PendingSnapshot snapshot) {
+  std::lock_guard<std::mutex> lock(*latch_);
+  tracker_.Reset(std::move(snapshot.transforms));
+  pending_.clear();
+  const uint64_t seq = next_seq_++;
+  for (collections::Action& action : snapshot.pending) {
+    pending_.push_back(PendingAction{std::move(action), seq});
+  }
+  replay_needed_ = false;  // the snapshot was taken with every pending effect in the tracker
+}
+
+uint64_t Collection::GetNextRev() const { return revision() + 1; }
+
+Result<log::AppendResult> Collection::AppendLogEntry(
+    const transactor::ActionId& action_id, std::vector<std::string> collection_ids,
+    std::vector<transactor::ReadDependency> reads) {
+  std::lock_guard<std::mutex> lock(*latch_);
+  std::vector<Value> batch;
+  batch.reserve(pending_.size());
+  for (const PendingAction& p : pending_) {
+    batch.push_back(collections::ActionToValue(p.action));
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(log::Log log, OpenLog(tracker_, id_));
+  return log.AddActions(
+      std::move(batch), action_id, GetNextRev(), [this] { return tracker_.TransformedBlockIds(); },
+      std::move(collection_ids), std::move(reads), services_.clock->NowUnixMs());
+}
+
+block::Transforms Collection::StagedTransforms() const {
+  std::lock_guard<std::mutex> lock(*latch_);
+  return tracker_.transforms();
+}
+
+uint64_t Collection::RecordCommitted(const transactor::ActionId& action_id) {
+  std::lock_guard<std::mutex> lock(*latch_);
+  const uint64_t new_rev = GetNextRev();
+  ActionContext next = source_.context().value_or(ActionContext{});
+  next.committed.push_back(transactor::ActionRev{action_id, new_rev});
+  next.rev = new_rev;
+  next.action_id.reset();
+  SetContext(std::move(next));
+  return new_rev;
+}
+
+void Collection::ApplyCommittedToCache(const block::Transforms& transforms, uint64_t rev) {
+  std::lock_guard<std::mutex> lock(*latch_);
+  cache_.TransformCache(transforms, rev);
+}
+
+void Collection::ClearPendingActions() {
+  std::lock_guard<std::mutex> lock(*latch_);
+  pending_.clear();
+  tracker_.Reset();
+  replay_needed_ = false;
+}
+
 }  // namespace optimystic::core::collection

@@ -37,6 +37,7 @@
 #include <optimystic/collections/action.h>
 #include <optimystic/collections/collection_type.h>
 #include <optimystic/conflict/conflict_resolver.h>
+#include <optimystic/log/log.h>
 #include <optimystic/time/clock.h>
 #include <optimystic/transactor/transactor.h>
 
@@ -157,6 +158,39 @@ class Collection final {
   // SPEC.md §6.6: the value reads recorded so far, and forgetting them.
   std::vector<transactor::ReadDependency> ReadDependencies() const;
   void ClearReadDependencies();
+
+  // Coordinator hooks (SPEC.md §5.6, §6.8): how a TransactionCoordinator commits this
+  // collection's pending actions as its part of a multi-collection transaction. Each locks the
+  // latch for itself; between the calls, nobody else may act on or sync this instance (the
+  // coordinator owns it for the transaction).
+  struct PendingSnapshot {
+    block::Transforms transforms;              // the tracker's staged transforms
+    std::vector<collections::Action> pending;  // the pending actions, oldest first
+  };
+  // A copy of the staged state, for a clean restore after a failed commit attempt (pitfall 19).
+  // Replays pending first when the tracker does not hold every pending action's effect.
+  Result<PendingSnapshot> SnapshotPending();
+  // Puts back a snapshot's tracker transforms and pending actions; storage and the held context
+  // are untouched.
+  void RestorePending(PendingSnapshot snapshot);
+  // The rev the next commit takes: the held rev + 1 (1 for an invented collection).
+  uint64_t GetNextRev() const;
+  // Appends the pending actions to the log on the tracker as one action entry `action_id` at
+  // GetNextRev(), with blockIds = the staged ids, `collection_ids` and `reads`. The result names
+  // the log tail (the commit's critical block). On error the tracker may hold part of the
+  // append: restore a snapshot.
+  Result<log::AppendResult> AppendLogEntry(const transactor::ActionId& action_id,
+                                           std::vector<std::string> collection_ids,
+                                           std::vector<transactor::ReadDependency> reads);
+  // A copy of the tracker's staged transforms (what a pend sends).
+  block::Transforms StagedTransforms() const;
+  // After `action_id` committed at GetNextRev(): adds it to the held context and advances the
+  // revision; returns the new revision.
+  uint64_t RecordCommitted(const transactor::ActionId& action_id);
+  // Folds transforms that committed at `rev` into the cache.
+  void ApplyCommittedToCache(const block::Transforms& transforms, uint64_t rev);
+  // Forgets the pending actions and the tracker's staged transforms (they committed).
+  void ClearPendingActions();
 
  private:
   class Reader;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <optimystic/base/result.h>
+#include <optimystic/base/status.h>
 #include <optimystic/block/value.h>
 #include <optimystic/collections/action.h>
 
@@ -25,6 +26,16 @@ namespace optimystic::runtime::services {
 
 struct ActOutcome {
   uint64_t revision = 0;  // the collection's committed revision after the sync
+};
+
+// What a transaction (Database::Transact) came to when at least one collection's part
+// committed.
+struct TransactOutcome {
+  bool success = false;                // every part committed
+  std::string transaction_id;          // "tx:<base32>", the actionId of every part's log entry
+  std::vector<std::string> committed;  // collections whose part committed, sorted
+  std::vector<std::string> failed;     // collections whose part did not (a partial landing)
+  Status error;                        // OK on success; else why the failed parts failed
 };
 
 class Database {
@@ -41,6 +52,15 @@ class Database {
   virtual Result<block::Value> Verify(std::string_view name) = 0;
   // Open collections and their revisions, collection types and resolvers.
   virtual Result<block::Value> Describe() = 0;
+  // Runs `statements` as one multi-collection transaction (SPEC.md §6.8, docs/transactions.md):
+  // each statement is the JSON text of {collectionId, actions: [...]} for an existing
+  // collection. An error means nothing committed: InvalidArgument "statement <i>: ..." or
+  // "transaction has no statements", NotFound "Collection not found: <id>", an action's error,
+  // TimedOut "Transaction expired at <ms>", Aborted "Transaction <id> lost <n> times: ..." after
+  // the retries. A value with success false is a partial landing (some collections committed,
+  // `failed` did not; error Aborted "Transaction partially committed: ..."): it is never retried,
+  // since retrying would apply the committed part twice.
+  virtual Result<TransactOutcome> Transact(std::vector<std::string> statements) = 0;
 };
 
 }  // namespace optimystic::runtime::services

@@ -6,6 +6,8 @@
 #include <optimystic/log/log.h>
 
 #include "core/collection/transactor_source.h"
+#include "core/transaction/actions_engine.h"
+#include "core/transaction/transaction_coordinator.h"
 
 #include <set>
 #include <utility>
@@ -258,6 +260,69 @@ Result<Value> EngineDatabase::Describe() {
   out["collections"] = std::move(collections);
   out["types"] = std::move(types);
   return out;
+}
+
+Result<std::unique_ptr<Collection>> EngineDatabase::OpenForTransaction(const std::string& id) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ValidateCollectionName(id));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Value> header,
+                              core::collection::ProbeHeader(transactor_, id));
+  if (!header.has_value()) {
+    return Status::NotFound("Collection not found: " + id);
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(block::BlockHeader parsed, block::HeaderOf(*header));
+  const collections::CollectionType* type = TypeOfHeader(parsed.type);
+  if (type == nullptr) {
+    return Status::InvalidArgument("collection " + id + " has header type " + parsed.type +
+                                   ", which no loaded collection type makes");
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(const conflict::ConflictResolver* resolver,
+                              resolvers_(type->name(), id));
+  Result<std::unique_ptr<Collection>> opened =
+      Collection::Open(transactor_, *type, resolver, id, services_);
+  if (!opened) {
+    return opened.error().WithContext("open collection " + id);
+  }
+  if (*opened == nullptr) {
+    return Status::NotFound("Collection not found: " + id);  // vanished since the probe
+  }
+  return std::move(*opened);
+}
+
+Result<TransactOutcome> EngineDatabase::Transact(std::vector<std::string> statements) {
+  namespace txn = core::transaction;
+  if (statements.empty()) {
+    return Status::InvalidArgument("transaction has no statements");
+  }
+  const txn::ActionsEngine engine;
+  // Translated here too, to learn which collections to open; Execute translates again.
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<txn::CollectionActions> batches,
+                              engine.Translate(statements));
+  std::map<std::string, std::unique_ptr<Collection>> owned;
+  txn::TransactionCoordinator::CollectionMap collections;
+  for (const txn::CollectionActions& batch : batches) {
+    if (owned.count(batch.collection_id) != 0) {
+      continue;
+    }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::unique_ptr<Collection> opened,
+                                OpenForTransaction(batch.collection_id));
+    collections.emplace(batch.collection_id, opened.get());
+    owned.emplace(batch.collection_id, std::move(opened));
+  }
+  txn::TransactionCoordinator coordinator(
+      transactor_, std::move(collections),
+      txn::CoordinatorServices{services_.clock, services_.random, services_.sleep_ms});
+  txn::TransactionResult result =
+      coordinator.Execute(engine, std::move(statements), txn::StampOptions{}, sync_);
+  if (!result.success && result.committed_collections.empty()) {
+    return result.error;  // nothing committed
+  }
+  TransactOutcome outcome;
+  outcome.success = result.success;
+  outcome.transaction_id = std::move(result.transaction_id);
+  outcome.committed = std::move(result.committed_collections);
+  outcome.failed = std::move(result.failed_collections);
+  outcome.error = std::move(result.error);
+  return outcome;
 }
 
 }  // namespace optimystic::runtime::services

@@ -56,6 +56,11 @@ class EngineDatabase final : public Database {
   // {"collections": [{"name", "type", "resolver", "revision"}], "types": [{"name",
   // "header_block_type", "default_resolver", "queries"}]}.
   Result<block::Value> Describe() override;
+  // ActionsEngine statements through a TransactionCoordinator over collection instances of
+  // its own (opened for the one transaction, so that nobody else acts on them meanwhile; the
+  // shared engines pull the transaction's entries on their next update). Stamps have peer id
+  // "local".
+  Result<TransactOutcome> Transact(std::vector<std::string> statements) override;
 
  private:
   using Engine = std::shared_ptr<core::collection::Collection>;
@@ -69,6 +74,9 @@ class EngineDatabase final : public Database {
   Status CheckType(const Engine& engine, std::string_view name, std::string_view type) const;
   // Drops `engine` from the open set unless it holds a committed revision.
   void ForgetIfUncommitted(std::string_view name, const Engine& engine);
+  // A fresh instance of existing collection `id` for a transaction; NotFound "Collection not
+  // found: <id>" when there is none.
+  Result<std::unique_ptr<core::collection::Collection>> OpenForTransaction(const std::string& id);
 
   transactor::Transactor& transactor_;
   const CollectionTypeMap types_;
