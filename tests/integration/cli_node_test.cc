@@ -508,6 +508,26 @@ TEST_F(CliNodeBadInputTest, MessagesOverTheNodesSizeLimitAreRefusedAndTheNodeKee
   ExpectServing();
 }
 
+// An entry nested so deeply that the blocks holding it could not be decoded again (the wire lets
+// it through) is refused before anything is stored, instead of being written unreadable.
+TEST_F(CliNodeBadInputTest, EntriesNestedTooDeepToStoreAreRefusedAndNothingIsWritten) {
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_TRUE(
+      Refused(Cli({"tree", "put", "users", "deep", nested(250)}), 1, "InvalidArgument: pend "));
+  RunResult again = Cli({"tree", "put", "users", "deep", nested(250)});
+  EXPECT_NE(again.err.find("nests 260 containers deep, more than the 256"), std::string::npos)
+      << again.err;
+  EXPECT_TRUE(Refused(Cli({"diary", "append", "events", nested(250)}), 1, "containers deep"));
+  EXPECT_TRUE(Refused(Cli({"diary", "read", "events"}), 1, "collection events not found"));
+  EXPECT_EQ(Cli({"tree", "range", "users"}).out, "alice\t{\"name\":\"Alice\"}\n");
+  // As deep as fits is stored and reads back.
+  ASSERT_TRUE(Succeeded(Cli({"tree", "put", "users", "deep", nested(200)})));
+  EXPECT_EQ(Cli({"tree", "get", "users", "deep"}).out, nested(200) + "\n");
+  RunResult verified = Cli({"verify", "users"});
+  EXPECT_TRUE(Succeeded(verified)) << verified.out;
+  ExpectServing();
+}
+
 TEST_F(CliNodeBadInputTest, TwoCliProcessesRacingOnOneCounterEndAtTheExactSum) {
   // Each shell runs 50 `counter add` processes one after another; the two shells overlap.
   const auto adder = [&](int amount) {
