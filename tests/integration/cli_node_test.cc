@@ -414,6 +414,8 @@ TEST_F(CliNodeBadInputTest, MalformedJsonIsRefusedBeforeAnythingIsSent) {
   EXPECT_TRUE(Refused(Cli({"diary", "append", "events", "{"}), 2,
                       "diary append: ENTRY (argument 2): malformed JSON"));
   EXPECT_TRUE(Refused(Cli({"counter", "add", "visits", "1.5"}), 2, "expected an integer"));
+  EXPECT_TRUE(Refused(Cli({"tree", "put", "users", "alice", "null"}), 2,
+                      "tree put: ENTRY (argument 3): null would delete KEY; use 'tree delete'"));
   const std::string lines = dir_.path() + "/bad.jsonl";
   std::ofstream(lines) << "{\"id\":1}\n{\"id\":2,}\n";
   EXPECT_TRUE(Refused(Cli({"import", "users", lines}), 2, "bad.jsonl:2: malformed JSON"));
