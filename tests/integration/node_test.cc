@@ -260,6 +260,12 @@ TEST_F(NodeTest, ShippedDefaultConfigStartsAndItsMetricsPassPromtool) {
       << *ready;
   auto response = HttpGet("127.0.0.1", MetricsPort(*ready), "/metrics");
   ASSERT_EQ(response.status, 200) << response.error;
+  // `make run` keeps its data: RocksDB in the data dir.
+  EXPECT_TRUE(std::regex_search(
+      response.body,
+      std::regex("optimystic_plugin_info\\{[^}]*name=\"storage.rocksdb\"[^}]*\\} 1")))
+      << response.body;
+  EXPECT_TRUE(fs::exists(dir_.path() + "/data/rocksdb/CURRENT"));
   std::string scrape = dir_.path() + "/scrape.txt";
   std::ofstream(scrape) << response.body;
   auto lint = RunToExit({"/bin/sh", "-c", "promtool check metrics < " + scrape});

@@ -165,6 +165,10 @@ Status ReadOperands(const VerbSpec& spec, const std::vector<std::string>& ops, C
     case Verb::kTreePut: {
       cmd.key = ParseKey(ops[1], cmd.key_mode);
       OPTIMYSTIC_ASSIGN_OR_RETURN(cmd.value, ParseJsonArgument(ops[2], what(2)));
+      // A tree stores [key, null] as a delete; `put` saying ok for it would hide that.
+      if (cmd.value.is_null()) {
+        return Status::InvalidArgument(what(2) + ": null would delete KEY; use 'tree delete'");
+      }
       break;
     }
     case Verb::kTreeGet:

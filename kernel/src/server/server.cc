@@ -196,8 +196,11 @@ Status Server::OpenCollections() {
   };
   transactor_ = std::make_unique<transactor::LocalTransactor>(*repository_, std::move(options));
 
+  // Every loaded collection plugin's type is served. Listing a type under collections.types gives
+  // it settings and a resolver (and makes ValidateCollections check that its plugin is loaded);
+  // an unlisted one gets its defaults.
   runtime::services::CollectionTypeMap types;
-  for (const auto& [name, type_config] : config_.collection_types) {
+  for (const std::string& name : plugins_.Names(PluginKind::kCollection)) {
     auto factory =
         plugins_.Factory<collections::CollectionTypeFactory>(PluginKind::kCollection, name);
     if (!factory) return factory.error();

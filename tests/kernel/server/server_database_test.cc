@@ -23,25 +23,20 @@ using collections::Action;
 class ServerDatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string yaml = std::string() +
-                             "node:\n"
-                             "  data_dir: " +
-                             dir_.path() +
-                             "\n"
-                             "plugins:\n"
-                             "  include_builtin: false\n"
-                             "  dirs: [\"" +
-                             OPTIMYSTIC_PLUGIN_OUTPUT_DIR +
-                             "\"]\n"
-                             "storage:\n"
-                             "  plugin: memory\n"
-                             "metrics:\n"
-                             "  enabled: false\n"
-                             "collections:\n"
-                             "  types:\n"
-                             "    tree: {resolver: replay}\n"
-                             "    diary: {}\n"
-                             "    counter: {resolver: sum}\n";
+    StartServer(
+        "collections:\n"
+        "  types:\n"
+        "    tree: {resolver: replay}\n"
+        "    diary: {}\n"
+        "    counter: {resolver: sum}\n");
+  }
+
+  // Starts a server on memory storage whose config ends with `collections` (YAML).
+  void StartServer(const std::string& collections) {
+    const std::string yaml =
+        "node:\n  data_dir: " + dir_.path() + "\nplugins:\n  include_builtin: false\n  dirs: [\"" +
+        OPTIMYSTIC_PLUGIN_OUTPUT_DIR +
+        "\"]\nstorage:\n  plugin: memory\nmetrics:\n  enabled: false\n" + collections;
     Result<runtime::config::NodeConfig> config =
         runtime::config::ParseNodeConfig(yaml, "test.yaml", dir_.path(), {});
     ASSERT_TRUE(config.has_value()) << config.error().ToString();
@@ -131,6 +126,35 @@ TEST_F(ServerDatabaseTest, DiaryAppendsReadBack) {
   Result<Value> verified = db.Verify("events");
   ASSERT_TRUE(verified.has_value());
   EXPECT_EQ((*verified)["entries"], 2);
+}
+
+// A config without a collections section (config/examples/tcp-tls.yaml has none) still serves
+// every loaded collection plugin's type, with its default settings and resolver: listing a type
+// only adds the start-up check that its plugin is loaded.
+class ServerDatabaseUnlistedTypesTest : public ServerDatabaseTest {
+ protected:
+  void SetUp() override { StartServer(""); }
+};
+
+TEST_F(ServerDatabaseUnlistedTypesTest, EveryLoadedCollectionTypeIsServed) {
+  runtime::services::Database& db = *server_->database();
+  Action put{"replace", Value::array({Value::array({"alice", {{"name", "Alice"}}})})};
+  Result<runtime::services::ActOutcome> acted = db.Act("users", "tree", {put}, true);
+  ASSERT_TRUE(acted.has_value()) << acted.error().ToString();
+  ASSERT_TRUE(db.Act("events", "diary", {Action{"append", "a"}}, true).has_value());
+  ASSERT_TRUE(db.Act("hits", "counter", {Action{"add", Value{{"delta", 2}}}}, true).has_value());
+  Result<Value> described = db.Describe();
+  ASSERT_TRUE(described.has_value());
+  std::vector<std::string> types;
+  for (const Value& type : (*described)["types"]) {
+    types.push_back(type.value("name", ""));
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"counter", "diary", "tree"}));
+  std::vector<std::string> resolvers;
+  for (const Value& collection : (*described)["collections"]) {
+    resolvers.push_back(collection.value("name", "") + ":" + collection.value("resolver", ""));
+  }
+  EXPECT_EQ(resolvers, (std::vector<std::string>{"events:replay", "hits:sum", "users:replay"}));
 }
 
 }  // namespace

@@ -136,6 +136,15 @@ TEST(CliCommand, MalformedJsonNamesTheArgumentAndPosition) {
       << ErrorOf({"diary", "append", "d", "{oops}"});
 }
 
+TEST(CliCommand, TreePutRefusesNullWhichATreeTakesForADelete) {
+  EXPECT_EQ(ErrorOf({"tree", "put", "t", "k", "null"}),
+            "tree put: ENTRY (argument 3): null would delete KEY; use 'tree delete'");
+  EXPECT_EQ(ErrorOf({"tree", "put", "t", "k", " null "}),
+            "tree put: ENTRY (argument 3): null would delete KEY; use 'tree delete'");
+  EXPECT_TRUE(Parse({"tree", "put", "t", "k", "[null]"}).has_value());
+  EXPECT_TRUE(Parse({"diary", "append", "d", "null"}).has_value());  // a diary keeps null
+}
+
 TEST(CliCommand, NegativeNumbersAreArgumentsNotOptions) {
   EXPECT_EQ(Parse({"counter", "add", "c", "-12"})->delta, -12);
   EXPECT_EQ(Parse({"tree", "put", "t", "-3", "-4.5"})->value, Value(-4.5));

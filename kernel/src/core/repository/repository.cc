@@ -4,6 +4,8 @@
 #include <optimystic/block/codec.h>
 #include <optimystic/block/transform.h>
 
+#include "core/block/block_format.h"
+#include "core/block/nesting_depth.h"
 #include "core/repository/block_commit.h"
 #include "core/repository/block_reader.h"
 #include "core/repository/block_record.h"
@@ -45,6 +47,20 @@ void NoteStaleAt(std::optional<StaleAt>& stale_at, const BlockId& id, uint64_t r
 Status CheckActionId(const ActionId& action_id, std::string_view what) {
   if (action_id.empty()) {
     return Status::InvalidArgument(std::string(what) + ": empty action id");
+  }
+  return Status::Ok();
+}
+
+// The encoder writes any depth but the decoder refuses more than kMaxNestingDepth, so a transform
+// nested deeper would be stored and then be unreadable (Corruption on every later read of its
+// block): refuse it before anything is written.
+Status CheckStorable(const ActionId& action_id, const BlockId& id, const Transform& transform) {
+  const size_t depth = block::TransformNestingDepth(transform);
+  if (depth > block::format::kMaxNestingDepth) {
+    return Status::InvalidArgument(
+        "pend " + action_id + ": block " + id + ": the transform nests " + std::to_string(depth) +
+        " containers deep, more than the " + std::to_string(block::format::kMaxNestingDepth) +
+        " a stored block may (values nest too deeply)");
   }
   return Status::Ok();
 }
@@ -290,6 +306,7 @@ Result<transactor::PendResult> Repository::Pend(const transactor::PendRequest& r
   for (const BlockId& id : ids) {
     PendTarget& target = targets.emplace_back(
         PendTarget{BlockReader(engine_, id), block::TransformForBlockId(request.transforms, id)});
+    OPTIMYSTIC_RETURN_IF_ERROR(CheckStorable(request.action_id, id, target.transform));
     OPTIMYSTIC_RETURN_IF_ERROR(ClassifyForPend(target.reader, request, target.transform, scan));
   }
   if (!scan.missing.empty()) {

@@ -300,6 +300,25 @@ TEST_F(RepositoryTest, PendRejectsAnEmptyActionId) {
   EXPECT_EQ(result.error().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(RepositoryTest, PendRefusesATransformTooDeepToReadBackAndWritesNothing) {
+  Land("a1", 1, InsertOf(TestBlock("b")));
+  Value deep = Value::array();
+  for (int i = 0; i < 260; ++i) {
+    deep = Value::array({deep});
+  }
+  auto before = Snapshot(engine_);
+  auto result = repo_.Pend(MakePend(
+      "deep", 2, Both(SetV("b", 2), UpdateOf("b", {BlockOperation::Assign("v", {{"x", deep}})}))));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.error().message().find("pend deep: block b: the transform nests 265 containers "
+                                          "deep, more than the 256"),
+            std::string::npos)
+      << result.error().ToString();
+  EXPECT_EQ(Snapshot(engine_), before);
+  EXPECT_TRUE(Read("b").state.pendings.empty());
+}
+
 // ---- commit (SPEC.md §6.4) ----
 
 TEST_F(RepositoryTest, CommitAppliesThePendingTransformsAtRev) {

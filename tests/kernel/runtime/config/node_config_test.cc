@@ -486,7 +486,8 @@ TEST(NodeConfig, ShippedDefaultConfigIsValid) {
   EXPECT_EQ(config->base_dir, root + "/config");
   EXPECT_EQ(config->data_dir, root + "/data");
   EXPECT_EQ(config->log_level, logging::LogLevel::kInfo);
-  EXPECT_EQ(config->storage_plugin, "memory");
+  EXPECT_EQ(config->storage_plugin, "rocksdb");
+  EXPECT_EQ(*config->StorageSettings().GetString("path", ""), "rocksdb");
   EXPECT_EQ(config->transport_plugin, "tcp");
   EXPECT_EQ(config->transport_listen, "tcp://127.0.0.1:7400");
   EXPECT_TRUE(config->metrics_enabled);
