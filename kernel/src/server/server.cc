@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 #include "server/data_dir.h"
 
@@ -28,7 +29,6 @@ std::string JoinOrNone(const std::vector<std::string>& names) {
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out.empty() ? "none" : out;
 }
-
 
 }  // namespace
 
@@ -60,8 +60,8 @@ Status Server::LoadPlugins() {
 
 Status Server::ValidateStorage() {
   runtime::config::Settings where = config_.View("storage.plugin");
-  auto factory = plugins_.Factory<storage::StorageEngineFactory>(PluginKind::kStorage,
-                                                                 config_.storage_plugin);
+  auto factory =
+      plugins_.Factory<storage::StorageEngineFactory>(PluginKind::kStorage, config_.storage_plugin);
   if (!factory) {
     return where.Error("unknown storage plugin '" + config_.storage_plugin +
                        "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kStorage)) + ")");
@@ -76,8 +76,7 @@ Status Server::ValidateTransport() {
                                                                config_.transport_plugin);
   if (!factory) {
     return where.Error("unknown transport plugin '" + config_.transport_plugin +
-                       "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kTransport)) +
-                       ")");
+                       "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kTransport)) + ")");
   }
   return (*factory)->Validate(config_.TransportSettings());
 }
@@ -88,12 +87,11 @@ Status Server::ValidateCollections() {
   for (const auto& name : plugins_.Names(PluginKind::kConflict)) resolvers.push_back(name);
   for (const auto& [type, options] : config_.collection_types) {
     std::string path = "collections.types." + type;
-    auto factory = plugins_.Factory<collections::CollectionTypeFactory>(PluginKind::kCollection,
-                                                                        type);
+    auto factory =
+        plugins_.Factory<collections::CollectionTypeFactory>(PluginKind::kCollection, type);
     if (!factory) {
-      return config_.View(path).Error(
-          "unknown collection type '" + type +
-          "' (available: " + JoinOrNone(plugins_.Names(PluginKind::kCollection)) + ")");
+      return config_.View(path).Error("unknown collection type '" + type + "' (available: " +
+                                      JoinOrNone(plugins_.Names(PluginKind::kCollection)) + ")");
     }
     OPTIMYSTIC_RETURN_IF_ERROR((*factory)->Validate(config_.CollectionTypeSettings(type)));
   }
@@ -113,13 +111,13 @@ std::unique_ptr<PluginHost> Server::MakeHost(const std::string& component) {
 
 Status Server::RegisterNodeMetrics() {
   OPTIMYSTIC_ASSIGN_OR_RETURN(
-      auto* build, metrics_.AddGauge("optimystic_build_info",
-                                     "Build of this node; the value is always 1.",
-                                     {{"version", OPTIMYSTIC_VERSION},
-                                      {"abi", std::to_string(OPTIMYSTIC_ABI_MAJOR) + "." +
-                                                  std::to_string(OPTIMYSTIC_ABI_MINOR)},
-                                      {"sdk", OPTIMYSTIC_SDK_VERSION},
-                                      {"peer_id", peer_id_}}));
+      auto* build,
+      metrics_.AddGauge("optimystic_build_info", "Build of this node; the value is always 1.",
+                        {{"version", OPTIMYSTIC_VERSION},
+                         {"abi", std::to_string(OPTIMYSTIC_ABI_MAJOR) + "." +
+                                     std::to_string(OPTIMYSTIC_ABI_MINOR)},
+                         {"sdk", OPTIMYSTIC_SDK_VERSION},
+                         {"peer_id", peer_id_}}));
   build->Set(1);
   for (const auto& p : plugins_.plugins()) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(
@@ -157,8 +155,8 @@ Status Server::OpenConflictResolvers() {
 }
 
 Status Server::OpenStorage() {
-  auto factory = plugins_.Factory<storage::StorageEngineFactory>(PluginKind::kStorage,
-                                                                 config_.storage_plugin);
+  auto factory =
+      plugins_.Factory<storage::StorageEngineFactory>(PluginKind::kStorage, config_.storage_plugin);
   if (!factory) return factory.error();
   hosts_.push_back(MakeHost("storage." + config_.storage_plugin));
   auto engine = (*factory)->Create(config_.StorageSettings(), *hosts_.back());
@@ -177,13 +175,62 @@ Status Server::OpenTransport(StartInfo& info) {
   if (!factory) return factory.error();
   hosts_.push_back(MakeHost("transport." + config_.transport_plugin));
   auto transport = (*factory)->Create(config_.TransportSettings(), *hosts_.back());
-  if (!transport) return transport.error().WithContext("open transport." + config_.transport_plugin);
+  if (!transport)
+    return transport.error().WithContext("open transport." + config_.transport_plugin);
   transport_ = std::move(*transport);
   OPTIMYSTIC_ASSIGN_OR_RETURN(handler_,
                               RequestRouter::Create(peer_id_, OPTIMYSTIC_VERSION, clock_));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
   info.client_url = *bound;
+  return Status::Ok();
+}
+
+Status Server::OpenCollections() {
+  repository_ = std::make_unique<core::repository::Repository>(*storage_);
+  transactor::LocalTransactorOptions options;
+  options.on_lagging_commit = [this](const transactor::LaggingCommit& lag) {
+    logger_.Log(logging::LogLevel::kWarn, "block " + lag.block_id + " did not take action " +
+                                              lag.action_id + " at rev " + std::to_string(lag.rev) +
+                                              ": " + lag.reason);
+  };
+  transactor_ = std::make_unique<transactor::LocalTransactor>(*repository_, std::move(options));
+
+  runtime::services::CollectionTypeMap types;
+  for (const auto& [name, type_config] : config_.collection_types) {
+    auto factory =
+        plugins_.Factory<collections::CollectionTypeFactory>(PluginKind::kCollection, name);
+    if (!factory) return factory.error();
+    hosts_.push_back(MakeHost("collection." + name));
+    auto type = (*factory)->Create(config_.CollectionTypeSettings(name), *hosts_.back());
+    if (!type) return type.error().WithContext("open collection." + name);
+    // Clients name a type by its YAML key; the engine compares it with the type's own name.
+    if ((*type)->name() != name) {
+      return Status::Incompatible("plugin collection." + name + " makes type '" +
+                                  std::string((*type)->name()) + "', expected '" + name + "'");
+    }
+    types.emplace(name, type->get());
+    collection_types_.push_back(std::move(*type));
+  }
+
+  core::collection::CollectionServices services;
+  services.clock = &clock_;
+  services.random = &random_;
+  services.latches = &latches_;
+  services.sleep_ms = [](int64_t ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  };
+  // optimystic_conflicts_resolved_total is counted by the registry's resolvers themselves.
+  runtime::conflict::ConflictResolverRegistry* registry = resolvers_.get();
+  runtime::services::ResolverLookup lookup =
+      [registry, types](std::string_view type,
+                        std::string_view collection) -> Result<const conflict::ConflictResolver*> {
+    auto it = types.find(type);
+    if (it == types.end()) return Status::NotFound("unknown collection type " + std::string(type));
+    return registry->Lookup(*it->second, collection);
+  };
+  database_ = std::make_unique<runtime::services::EngineDatabase>(
+      *transactor_, std::move(types), std::move(lookup), std::move(services));
   return Status::Ok();
 }
 
@@ -198,26 +245,29 @@ class StorageStatsPublisher {
     metrics::Labels l = {{"plugin", plugin}};
     auto p = std::make_shared<StorageStatsPublisher>();
     p->engine_ = &engine;
-    OPTIMYSTIC_ASSIGN_OR_RETURN(p->keys_, m.AddGauge("optimystic_storage_keys",
-                                                     "Live keys in the storage engine.", l));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(p->live_, m.AddGauge("optimystic_storage_live_bytes",
-                                                     "Bytes of live keys and values.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        p->keys_, m.AddGauge("optimystic_storage_keys", "Live keys in the storage engine.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        p->live_, m.AddGauge("optimystic_storage_live_bytes", "Bytes of live keys and values.", l));
     OPTIMYSTIC_ASSIGN_OR_RETURN(p->disk_, m.AddGauge("optimystic_storage_disk_bytes",
                                                      "Bytes the storage engine uses on disk.", l));
     const char* ops_help = "Storage engine operations, by operation.";
-    OPTIMYSTIC_ASSIGN_OR_RETURN(p->gets_, m.AddCounter("optimystic_storage_operations_total",
-                                                       ops_help, {{"plugin", plugin}, {"op", "get"}}));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(p->scans_, m.AddCounter("optimystic_storage_operations_total",
-                                                        ops_help, {{"plugin", plugin}, {"op", "scan"}}));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(p->writes_, m.AddCounter("optimystic_storage_operations_total",
-                                                         ops_help, {{"plugin", plugin}, {"op", "write"}}));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->gets_,
+                                m.AddCounter("optimystic_storage_operations_total", ops_help,
+                                             {{"plugin", plugin}, {"op", "get"}}));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->scans_,
+                                m.AddCounter("optimystic_storage_operations_total", ops_help,
+                                             {{"plugin", plugin}, {"op", "scan"}}));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(p->writes_,
+                                m.AddCounter("optimystic_storage_operations_total", ops_help,
+                                             {{"plugin", plugin}, {"op", "write"}}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(p->read_bytes_, m.AddCounter("optimystic_storage_read_bytes_total",
                                                              "Bytes read from storage.", l));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(p->write_bytes_,
-                                m.AddCounter("optimystic_storage_write_bytes_total",
-                                             "Bytes written to storage.", l));
-    OPTIMYSTIC_ASSIGN_OR_RETURN(p->errors_, m.AddCounter("optimystic_storage_errors_total",
-                                                         "Storage engine errors.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        p->write_bytes_,
+        m.AddCounter("optimystic_storage_write_bytes_total", "Bytes written to storage.", l));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        p->errors_, m.AddCounter("optimystic_storage_errors_total", "Storage engine errors.", l));
     return std::function<void()>([p] { p->Refresh(); });
   }
 
@@ -263,13 +313,14 @@ Result<StartInfo> Server::Start() {
   OPTIMYSTIC_RETURN_IF_ERROR(OpenConflictResolvers());
   OPTIMYSTIC_RETURN_IF_ERROR(OpenStorage());
   storage_view_ = storage_.get();
-  OPTIMYSTIC_ASSIGN_OR_RETURN(auto hook, StorageStatsPublisher::Make(metrics_, storage_view_,
-                                                                     config_.storage_plugin));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      auto hook, StorageStatsPublisher::Make(metrics_, storage_view_, config_.storage_plugin));
   metrics_.AddCollectHook(std::move(hook));
   if (config_.metrics_enabled) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::string bound, metrics_.Serve(config_.metrics_listen));
     info.metrics_url = "http://" + bound + "/metrics";
   }
+  OPTIMYSTIC_RETURN_IF_ERROR(OpenCollections());
   OPTIMYSTIC_RETURN_IF_ERROR(OpenTransport(info));
   logger_.Log(logging::LogLevel::kInfo,
               "started: data_dir=" + config_.data_dir + " storage=" + config_.storage_plugin +
@@ -287,6 +338,11 @@ void Server::Stop() {
     if (!s.ok()) logger_.Log(logging::LogLevel::kWarn, "close transport: " + s.ToString());
   }
   metrics_.StopServing();
+  // No request runs once the transport is closed: the collection stack goes before storage.
+  database_.reset();
+  collection_types_.clear();
+  transactor_.reset();
+  repository_.reset();
   storage_view_ = nullptr;
   if (storage_) {
     Status s = storage_->Close();

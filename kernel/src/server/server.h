@@ -18,13 +18,18 @@
 #include <vector>
 
 #include "base/system_clock.h"
+#include "core/collection/latch_table.h"
+#include "core/repository/repository.h"
+#include "core/transactor/local_transactor.h"
 #include "runtime/config/node_config.h"
 #include "runtime/conflict/resolver_registry.h"
 #include "runtime/logging/spdlog_logger.h"
 #include "runtime/metrics/prometheus_metrics.h"
 #include "runtime/plugin/plugin_registry.h"
+#include "runtime/services/engine_database.h"
 #include "server/plugin_host.h"
 #include "server/request_router.h"
+#include "server/secure_random_source.h"
 
 namespace optimystic::server {
 
@@ -60,6 +65,10 @@ class Server {
     return resolvers_.get();
   }
 
+  // The node's collections (EngineDatabase over the LocalTransactor), what the client service
+  // serves; null before Start and after Stop.
+  runtime::services::Database* database() noexcept { return database_.get(); }
+
   // The installation's plugin folder, relative to the running executable.
   static std::string BuiltinPluginDir();
 
@@ -70,6 +79,9 @@ class Server {
   Status RegisterNodeMetrics();
   Status OpenConflictResolvers();
   Status OpenStorage();
+  // Repository and LocalTransactor over the storage engine, the configured collection types,
+  // and the EngineDatabase over them. REQUIRES: OpenStorage and OpenConflictResolvers done.
+  Status OpenCollections();
   Status OpenTransport(StartInfo& info);
   std::unique_ptr<PluginHost> MakeHost(const std::string& component);
 
@@ -87,6 +99,13 @@ class Server {
   std::unique_ptr<runtime::conflict::ConflictResolverRegistry> resolvers_;
   std::unique_ptr<storage::StorageEngine> storage_;
   const storage::StorageEngine* storage_view_ = nullptr;  // what metrics scrapes read
+  // The collection stack, in dependency order (destroyed in reverse, before storage_).
+  SecureRandomSource random_;
+  core::collection::LatchTable latches_;
+  std::unique_ptr<core::repository::Repository> repository_;
+  std::unique_ptr<transactor::LocalTransactor> transactor_;
+  std::vector<std::unique_ptr<collections::CollectionType>> collection_types_;
+  std::unique_ptr<runtime::services::EngineDatabase> database_;
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<RequestRouter> handler_;
   bool started_ = false;
