@@ -8,6 +8,7 @@
 #include "bench_btree.h"
 #include "bench_engines.h"
 #include "bench_transport.h"
+#include "bench_tree_collection.h"
 #include "bench_workload.h"
 #include "core/repository/repository.h"
 #include "ratio_reporter.h"
@@ -376,43 +377,60 @@ std::vector<RatioRow> Ratios() {
 }
 
 constexpr size_t kQuickBTreeEntries = 100'000;
+// --quick is also the bench smoke test's size (tests/tools/bench): the tree scenario once, tiny.
+constexpr size_t kQuickTreeCommits = 5;
 
 void PrintHelp() {
   std::printf(
-      "optimystic-bench [--quick] [--btree-entries=N] [Google Benchmark flags]\n"
-      "  --quick              a short minimum time per benchmark (%g s) and %zu B+tree\n"
-      "                       entries, so that the whole run takes well under a minute\n"
+      "optimystic-bench [--quick] [--btree-entries=N] [--tree-commits=N] [Google Benchmark "
+      "flags]\n"
+      "  --quick              a short minimum time per benchmark (%g s), %zu B+tree\n"
+      "                       entries and %zu tree commits, so that the whole run takes\n"
+      "                       well under a minute\n"
       "  --btree-entries=N    keys the B+tree and std::map benchmarks insert, look up and\n"
       "                       scan (default 1000000)\n"
+      "  --tree-commits=N     act+sync calls (and raw batches) per tree collection\n"
+      "                       benchmark run (default %zu)\n"
       "Temporary data goes to $TMPDIR (default /tmp) and is removed at exit.\n\n",
-      kQuickMinTimeSeconds, kQuickBTreeEntries);
+      kQuickMinTimeSeconds, kQuickBTreeEntries, kQuickTreeCommits,
+      TreeCollectionBenchOptions{}.commits);
   benchmark::PrintDefaultHelp();
 }
 
 struct OwnFlags {
   bool quick = false;
   std::optional<size_t> btree_entries;
+  std::optional<size_t> tree_commits;
   std::string error;  // set when a flag of ours is malformed
 };
 
+// The positive integer of `--name=N` in `arg` into `out`; false when `arg` is another flag.
+bool TakeCount(std::string_view arg, std::string_view flag, std::optional<size_t>& out,
+               std::string& error) {
+  if (arg.substr(0, flag.size()) != flag) {
+    return false;
+  }
+  const std::string value(arg.substr(flag.size()));
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || n == 0) {
+    error = std::string(flag.substr(0, flag.size() - 1)) + ": expected a positive integer, got '" +
+            value + "'";
+  }
+  out = static_cast<size_t>(n);
+  return true;
+}
+
 // Removes our own flags from argv.
 OwnFlags TakeOwnFlags(int& argc, char** argv) {
-  constexpr std::string_view kEntries = "--btree-entries=";
   OwnFlags flags;
   int out = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--quick") {
       flags.quick = true;
-    } else if (arg.substr(0, kEntries.size()) == kEntries) {
-      const std::string value(arg.substr(kEntries.size()));
-      char* end = nullptr;
-      const unsigned long long n = std::strtoull(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || n == 0) {
-        flags.error = "--btree-entries: expected a positive integer, got '" + value + "'";
-      }
-      flags.btree_entries = static_cast<size_t>(n);
-    } else {
+    } else if (!TakeCount(arg, "--btree-entries=", flags.btree_entries, flags.error) &&
+               !TakeCount(arg, "--tree-commits=", flags.tree_commits, flags.error)) {
       argv[out++] = argv[i];
     }
   }
@@ -449,6 +467,10 @@ int Main(int argc, char** argv) {
   BTreeBenchmarks btree({.entries = flags.btree_entries.value_or(
                              flags.quick ? kQuickBTreeEntries : BTreeBenchOptions{}.entries)});
   btree.Register();
+  TreeCollectionBenchmarks tree(
+      {.commits = flags.tree_commits.value_or(flags.quick ? kQuickTreeCommits
+                                                          : TreeCollectionBenchOptions{}.commits)});
+  tree.Register();
   benchmark::Initialize(&argc, argv, PrintHelp);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
     return 1;
@@ -457,7 +479,9 @@ int Main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::vector<RatioRow> rows = Ratios();
   for (RatioRow& row : BTreeBenchmarks::Ratios()) rows.push_back(std::move(row));
+  for (RatioRow& row : TreeCollectionBenchmarks::Ratios()) rows.push_back(std::move(row));
   reporter.PrintRatios(rows, ratio_stream);
+  tree.PrintBreakdown(ratio_stream);
   benchmark::Shutdown();
   return 0;
 }

@@ -19,6 +19,19 @@ std::string FormatNs(double ns) {
   return buffer;
 }
 
+// "812", "43.1k", "2.51M".
+std::string FormatRate(double per_second) {
+  char buffer[32];
+  if (per_second < 1e3) {
+    std::snprintf(buffer, sizeof(buffer), "%.0f", per_second);
+  } else if (per_second < 1e6) {
+    std::snprintf(buffer, sizeof(buffer), "%.1fk", per_second / 1e3);
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "%.2fM", per_second / 1e6);
+  }
+  return buffer;
+}
+
 }  // namespace
 
 bool RatioReporter::ReportContext(const Context& context) {
@@ -62,27 +75,45 @@ void RatioReporter::PrintRatios(const std::vector<RatioRow>& rows, std::FILE* ou
   for (const RatioRow& row : rows) {
     width = std::max(width, row.what.size() + 4 + row.baseline_label.size());
   }
-  bool header = false;
-  for (const RatioRow& row : rows) {
-    const std::optional<Times> ours = MeanOf(row.ours);
-    const std::optional<Times> base = MeanOf(row.baseline);
-    if (!ours || !base) {
-      continue;
+  // Time rows, then throughput rows, each table with its header once a row of it ran.
+  for (const bool throughput : {false, true}) {
+    bool header = false;
+    for (const RatioRow& row : rows) {
+      if ((row.items_per_iteration > 0) != throughput) {
+        continue;
+      }
+      const std::optional<Times> ours = MeanOf(row.ours);
+      const std::optional<Times> base = MeanOf(row.baseline);
+      if (!ours || !base) {
+        continue;
+      }
+      if (!header) {
+        std::fprintf(out, throughput ? "\nOptimystic throughput / baseline throughput, same run "
+                                       "(wall; thread CPU)\n"
+                                     : "\nOptimystic time / baseline time, per iteration, same "
+                                       "run (wall; thread CPU)\n");
+        header = true;
+      }
+      const std::string label = row.what + " vs " + row.baseline_label + ":";
+      char figures[64];
+      double wall = 0;
+      double cpu = 0;
+      if (throughput) {
+        wall = base->real_ns / ours->real_ns;
+        cpu = base->cpu_ns / ours->cpu_ns;
+        std::snprintf(figures, sizeof(figures), "(%s vs %s %s)",
+                      FormatRate(row.items_per_iteration * 1e9 / ours->real_ns).c_str(),
+                      FormatRate(row.items_per_iteration * 1e9 / base->real_ns).c_str(),
+                      row.items_unit.c_str());
+      } else {
+        wall = ours->real_ns / base->real_ns;
+        cpu = ours->cpu_ns / base->cpu_ns;
+        std::snprintf(figures, sizeof(figures), "(%s vs %s)", FormatNs(ours->real_ns).c_str(),
+                      FormatNs(base->real_ns).c_str());
+      }
+      std::fprintf(out, "%-*s %7.2fx  %-22s  cpu %6.2fx\n", static_cast<int>(width + 1),
+                   label.c_str(), wall, figures, cpu);
     }
-    if (!header) {
-      std::fprintf(
-          out, "\nOptimystic time / baseline time, per iteration, same run (wall; thread CPU)\n");
-      header = true;
-    }
-    const double ours_ns = ours->real_ns;
-    const double base_ns = base->real_ns;
-    const double cpu_ratio = ours->cpu_ns / base->cpu_ns;
-    const std::string label = row.what + " vs " + row.baseline_label + ":";
-    char times[64];
-    std::snprintf(times, sizeof(times), "(%s vs %s)", FormatNs(ours_ns).c_str(),
-                  FormatNs(base_ns).c_str());
-    std::fprintf(out, "%-*s %7.2fx  %-22s  cpu %6.2fx\n", static_cast<int>(width + 1),
-                 label.c_str(), ours_ns / base_ns, times, cpu_ratio);
   }
   std::fflush(out);
 }

@@ -6,8 +6,10 @@
 // run, PrintRatios prints, for each (Optimystic, baseline) pair whose two benchmarks both ran, the
 // Optimystic time divided by the baseline time: wall time (the headline), and the benchmark
 // thread's CPU time beside it, which is steadier than wall time on a busy machine but leaves out
-// time spent waiting for the disk. Thread-safety: Google Benchmark calls a reporter from one
-// thread; so must PrintRatios. Errors: none; a pair with a missing side is left out of the table.
+// time spent waiting for the disk. Rows that compare throughput (RatioRow::items_per_iteration)
+// print in a second table, as Optimystic items/s over baseline items/s. Thread-safety: Google
+// Benchmark calls a reporter from one thread; so must PrintRatios. Errors: none; a pair with a
+// missing side is left out of the table.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -26,6 +28,11 @@ struct RatioRow {
   std::string ours;            // the Optimystic benchmark's registered name
   std::string baseline;        // the baseline's name, e.g. "BM_RawRocksDbBatch10"
   std::string baseline_label;  // e.g. "raw rocksdb(sync)"
+  // When positive, the row compares throughput instead of time: both benchmarks process this
+  // many items per iteration, and the row shows Optimystic items/s / baseline items/s (the
+  // baseline time divided by the Optimystic time) with both rates in `items_unit`.
+  double items_per_iteration = 0;
+  std::string items_unit = {};  // e.g. "entries/s"
 };
 
 class RatioReporter final : public benchmark::BenchmarkReporter {
@@ -37,7 +44,7 @@ class RatioReporter final : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>& reports) override;
   void Finalize() override;
 
-  // Writes the table of `rows` to `out`.
+  // Writes the tables of `rows` to `out`: time rows first, then throughput rows.
   void PrintRatios(const std::vector<RatioRow>& rows, std::FILE* out) const;
 
  private:
