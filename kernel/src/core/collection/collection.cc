@@ -92,6 +92,16 @@ std::string ActionsText(const std::vector<Action>& actions) {
 
 }  // namespace
 
+double JitterDraw(base::RandomSource& random) {
+  uint8_t bytes[8];
+  random.Fill(bytes, sizeof(bytes));
+  uint64_t word = 0;
+  for (uint8_t b : bytes) {
+    word = (word << 8) | b;
+  }
+  return static_cast<double>(word >> 11) * 0x1.0p-53;  // 53 random bits: [0, 1)
+}
+
 int64_t BackoffMs(const SyncOptions& options, uint32_t k, double u) {
   // Doubling stops at the cap, so a large k never overflows.
   double delay = static_cast<double>(std::max<int64_t>(options.base_backoff_ms, 0));
@@ -392,7 +402,7 @@ Status Collection::SyncLocked(const SyncOptions& options) {
     if (failure.attempts >= options.max_attempts) {
       return SyncExhausted(failure, "");
     }
-    int64_t wait_ms = BackoffMs(options, failure.attempts - 1, Jitter());
+    int64_t wait_ms = BackoffMs(options, failure.attempts - 1, JitterDraw(*services_.random));
     if (options.deadline_ms.has_value()) {
       wait_ms =
           std::min(wait_ms, std::max<int64_t>(0, *options.deadline_ms - (SteadyMs() - start_ms)));
@@ -559,16 +569,6 @@ Result<transactor::ActionId> Collection::NewActionId() {
   std::string bytes(kActionIdBytes, '\0');
   services_.random->Fill(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
   return base::Base32Encode(bytes);
-}
-
-double Collection::Jitter() {
-  uint8_t bytes[8];
-  services_.random->Fill(bytes, sizeof(bytes));
-  uint64_t word = 0;
-  for (uint8_t b : bytes) {
-    word = (word << 8) | b;
-  }
-  return static_cast<double>(word >> 11) * 0x1.0p-53;  // [0, 1)
 }
 
 int64_t Collection::SteadyMs() const { return services_.clock->SteadyNs() / 1000000; }

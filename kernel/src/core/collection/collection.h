@@ -78,6 +78,8 @@ struct SyncOptions {
 
 // The backoff before retry `k` (0-based): min(base·2^k, cap)·(1 − 0.5·u), u in [0, 1).
 int64_t BackoffMs(const SyncOptions& options, uint32_t k, double u);
+// A uniform draw in [0, 1) from `random`: the u of BackoffMs.
+double JitterDraw(base::RandomSource& random);
 
 // The outcome names the conflict hook reports: "replay", "replace", "drop", "reject".
 std::string_view ResolutionName(conflict::Resolution::Kind kind) noexcept;
@@ -236,7 +238,6 @@ class Collection final {
   void SetContext(std::optional<transactor::ActionContext> context);
   Status ApplyOne(const collections::Action& action, block::BlockStore& store);
   Result<transactor::ActionId> NewActionId();
-  double Jitter();
   int64_t SteadyMs() const;
   static Status Rejected(const std::vector<std::string>& rejections);
   Status SyncExhausted(const SyncFailure& failure, std::string_view reason) const;

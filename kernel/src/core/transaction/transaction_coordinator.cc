@@ -202,7 +202,8 @@ TransactionResult TransactionCoordinator::Commit(Transaction& transaction,
       result.error = lost(reason);
       return result;
     }
-    int64_t wait_ms = collection::BackoffMs(options, losses - 1, Jitter());
+    int64_t wait_ms =
+        collection::BackoffMs(options, losses - 1, collection::JitterDraw(*services_.random));
     if (options.deadline_ms.has_value()) {
       wait_ms =
           std::min(wait_ms, std::max<int64_t>(0, *options.deadline_ms - (SteadyMs() - start_ms)));
@@ -457,16 +458,6 @@ TransactionResult TransactionCoordinator::Execute(const TransactionEngine& engin
     c->ClearReadDependencies();
   }
   return result;
-}
-
-double TransactionCoordinator::Jitter() {
-  uint8_t bytes[8];
-  services_.random->Fill(bytes, sizeof(bytes));
-  uint64_t word = 0;
-  for (uint8_t b : bytes) {
-    word = (word << 8) | b;
-  }
-  return static_cast<double>(word >> 11) * 0x1.0p-53;  // [0, 1)
 }
 
 int64_t TransactionCoordinator::SteadyMs() const { return services_.clock->SteadyNs() / 1000000; }

@@ -140,7 +140,6 @@ class TransactionCoordinator final {
   Result<collection::Collection*> CollectionFor(const std::string& id) const;
   Status Snapshot(std::map<std::string, collection::Collection::PendingSnapshot>& out,
                   const std::vector<std::string>& ids);
-  double Jitter();
   int64_t SteadyMs() const;
 
   transactor::Transactor& transactor_;
