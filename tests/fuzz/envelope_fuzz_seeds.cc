@@ -73,6 +73,16 @@ std::vector<wire::Envelope> Seeds() {
   with(wire::MessageType::kNodeStatus, wire::NodeStatusToPayload(wire::NodeStatus{}));
   with(wire::MessageType::kStatusOk,
        wire::StatusOkToPayload(wire::StatusOk{"peer-b", "0.1.0", 1, Value::object()}));
+  with(wire::MessageType::kTransaction,
+       wire::TransactionToPayload(wire::Transaction{
+           {R"({"collectionId":"users","actions":[{"type":"replace","data":[["bob",1]]}]})"}}));
+  with(wire::MessageType::kTransactionOk,
+       wire::TransactionOkToPayload(
+           wire::TransactionOk{"tx:a",
+                               false,
+                               {"users"},
+                               {"orders"},
+                               wire::ErrorReply{optimystic::StatusCode::kAborted, "half"}}));
   return seeds;
 }
 

@@ -198,6 +198,32 @@ class CliNodeStorageTest : public CliNodeTest, public ::testing::WithParamInterf
                                             "\\([0-9]+ entries/s\\), revision 40\n")))
         << imported.out;
     std::cout << "[ " << GetParam() << " ] " << imported.out;
+
+    // A transfer across a tree, a diary and a counter, as one multi-collection transaction.
+    ASSERT_TRUE(Succeeded(Cli({"tree", "put", "accounts", "alice", "100"})));
+    ASSERT_TRUE(Succeeded(Cli({"tree", "put", "accounts", "bob", "20"})));
+    ASSERT_TRUE(Succeeded(Cli({"diary", "append", "transfers", R"({"opened":true})"})));
+    ASSERT_TRUE(Succeeded(Cli({"counter", "add", "moved", "0"})));
+    const std::string transfer = dir_.path() + "/transfer.json";
+    std::ofstream(transfer) << R"([
+      {"collectionId": "accounts",
+       "actions": [{"type": "replace", "data": [["alice", 70], ["bob", 50]]}]},
+      {"collectionId": "transfers",
+       "actions": [{"type": "append", "data": {"from": "alice", "to": "bob", "amount": 30}}]},
+      {"collectionId": "moved", "actions": [{"type": "add", "data": {"delta": 30}}]}
+    ])";
+    RunResult txn = Cli({"txn", transfer});
+    ASSERT_TRUE(Succeeded(txn));
+    EXPECT_TRUE(std::regex_match(
+        txn.out, std::regex("committed tx:[A-Za-z0-9]+ to accounts, moved, transfers\n")))
+        << txn.out;
+    // One naming a collection that does not exist commits nothing anywhere.
+    const std::string stray = dir_.path() + "/stray.json";
+    std::ofstream(stray) << R"([
+      {"collectionId": "accounts", "actions": [{"type": "replace", "data": [["alice", 0]]}]},
+      {"collectionId": "nosuch", "actions": [{"type": "append", "data": 1}]}
+    ])";
+    EXPECT_TRUE(Refused(Cli({"txn", stray}), 1, "NotFound: Collection not found: nosuch"));
   }
 
   // Reads everything WriteEverything wrote and checks it.
@@ -258,6 +284,15 @@ class CliNodeStorageTest : public CliNodeTest, public ::testing::WithParamInterf
       EXPECT_EQ(verified.out.rfind(std::string(collection) + ": log verified: ", 0), 0u)
           << verified.out;
     }
+    RunResult accounts = Cli({"--json", "tree", "range", "accounts"});
+    EXPECT_EQ(ParseJson(accounts.out), Value::parse(R"([["alice",70],["bob",50]])"))
+        << accounts.out;
+    EXPECT_EQ(ParseJson(Cli({"--json", "diary", "read", "transfers"}).out),
+              Value::parse(R"([{"opened":true},{"from":"alice","to":"bob","amount":30}])"));
+    EXPECT_EQ(Cli({"counter", "get", "moved"}).out, "30\n");
+    for (const char* collection : {"accounts", "transfers", "moved"}) {
+      EXPECT_TRUE(Succeeded(Cli({"verify", collection}))) << collection;
+    }
     RunResult report = Cli({"--json", "verify", "imported"});
     ASSERT_TRUE(Succeeded(report));
     const Value parsed = ParseJson(report.out);
@@ -289,8 +324,10 @@ TEST_P(CliNodeStorageTest, EverythingWrittenThroughTheCliReadsBackAfterARestart)
     names.push_back(c.value("name", "") + ":" + c.value("type", "") + ":" +
                     std::to_string(c.value("revision", 0)));
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"events:diary:3", "imported:tree:40", "users:tree:6",
-                                             "visits:counter:4"}));
+  // The transaction took each of its three collections one revision further.
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "accounts:tree:3", "events:diary:3", "imported:tree:40", "moved:counter:2",
+                       "transfers:diary:2", "users:tree:6", "visits:counter:4"}));
 
   ASSERT_NO_FATAL_FAILURE(StopNode());
   ASSERT_NO_FATAL_FAILURE(StartNode());
@@ -422,6 +459,32 @@ TEST_F(CliNodeBadInputTest, MalformedJsonIsRefusedBeforeAnythingIsSent) {
   // Nothing was written.
   EXPECT_EQ(Cli({"tree", "count", "users"}).out, "1\n");
   EXPECT_TRUE(Refused(Cli({"diary", "read", "events"}), 1, "collection events not found"));
+  ExpectServing();
+}
+
+TEST_F(CliNodeBadInputTest, BadTransactionsAreRefusedAndCommitNothing) {
+  ASSERT_TRUE(Succeeded(Cli({"counter", "add", "visits", "1"})));
+  const std::string file = dir_.path() + "/txn.json";
+  const auto txn = [&](const std::string& text) {
+    std::ofstream(file, std::ios::trunc) << text;
+    return Cli({"txn", file});
+  };
+  EXPECT_TRUE(Refused(txn(R"([{"collectionId": "users", "actions": [)"), 2,
+                      "txn.json: malformed JSON at position"));
+  EXPECT_TRUE(Refused(txn(R"([{"collectionId": "users"}])"), 2,
+                      "txn.json: statement 0: actions must be an array"));
+  EXPECT_TRUE(Refused(txn("[]"), 2, "txn.json: no statements"));
+  // The node judges what only it can: its collections and their action types.
+  EXPECT_TRUE(Refused(txn(R"([{"collectionId": "users",
+                                "actions": [{"type": "replace", "data": [["bob", 1]]}]},
+                               {"collectionId": "visits",
+                                "actions": [{"type": "explode", "data": 1}]}])"),
+                      1, "visits"));
+  EXPECT_TRUE(Refused(txn(R"([{"collectionId": "visits",
+                                "actions": [{"type": "add", "data": {"delta": "many"}}]}])"),
+                      1, "InvalidArgument"));
+  EXPECT_EQ(Cli({"tree", "count", "users"}).out, "1\n");
+  EXPECT_EQ(Cli({"counter", "get", "visits"}).out, "1\n");
   ExpectServing();
 }
 

@@ -8,7 +8,9 @@
 // bumps the collection's revision by one; the actions of one act apply together or not at all.
 // Verify answers {"ok": true, "revision": N} unless a report is set; Describe lists the
 // collections; Transact applies ActionsEngine statements to existing collections. A test may make
-// the next call fail with any Status (FailNext) and may read every call made (calls()).
+// the next call fail with any Status (FailNext), make the next Transact answer a given outcome
+// without applying anything (AnswerNextTransact, e.g. a partial landing) and may read every call
+// made (calls()).
 // Thread-safety: every method may be called from any thread (one mutex).
 // Errors: those of database.h, with the messages it gives as examples.
 #pragma once
@@ -49,6 +51,11 @@ class FakeDatabase final : public runtime::services::Database {
   void FailNext(Status error) {
     std::lock_guard lock(mu_);
     next_error_ = std::move(error);
+  }
+  // The next Transact answers `outcome` and applies nothing.
+  void AnswerNextTransact(runtime::services::TransactOutcome outcome) {
+    std::lock_guard lock(mu_);
+    next_outcome_ = std::move(outcome);
   }
   // What Verify answers for `name` from now on.
   void SetReport(const std::string& name, block::Value report) {
@@ -123,6 +130,11 @@ class FakeDatabase final : public runtime::services::Database {
     Record("Transact");
     calls_.back().statements = statements;
     if (Status e = TakeError(); !e.ok()) return e;
+    if (next_outcome_) {
+      runtime::services::TransactOutcome outcome = std::move(*next_outcome_);
+      next_outcome_.reset();
+      return outcome;
+    }
     if (statements.empty()) return Status::InvalidArgument("transaction has no statements");
     Result<std::vector<core::transaction::CollectionActions>> batches =
         core::transaction::ActionsEngine().Translate(statements);
@@ -287,6 +299,7 @@ class FakeDatabase final : public runtime::services::Database {
   std::map<std::string, block::Value> reports_;
   std::vector<Call> calls_;
   Status next_error_;
+  std::optional<runtime::services::TransactOutcome> next_outcome_;
   uint64_t transactions_ = 0;
 };
 

@@ -40,6 +40,7 @@ const std::vector<VerbSpec>& Verbs() {
       {Verb::kCounterAdd, "counter", "add", {"COLLECTION", "N"}, {}},
       {Verb::kCounterGet, "counter", "get", {"COLLECTION"}, {}},
       {Verb::kImport, "", "import", {"COLLECTION", "FILE"}, {"key", "batch"}},
+      {Verb::kTxn, "", "txn", {"FILE"}, {}},
       {Verb::kVerify, "", "verify", {"COLLECTION"}, {}},
       {Verb::kStatus, "", "status", {}, {}},
   };
@@ -157,10 +158,12 @@ Status ReadOperands(const VerbSpec& spec, const std::vector<std::string>& ops, C
   auto what = [&](size_t i) {
     return name + ": " + spec.operands[i] + " (argument " + std::to_string(i + 1) + ")";
   };
-  if (!ops.empty()) {
-    cmd.collection = ops[0];
-    if (cmd.collection.empty()) return Status::InvalidArgument(what(0) + ": empty");
+  if (!ops.empty() && ops[0].empty()) return Status::InvalidArgument(what(0) + ": empty");
+  if (spec.verb == Verb::kTxn) {
+    cmd.file = ops[0];
+    return Status::Ok();
   }
+  if (!ops.empty()) cmd.collection = ops[0];
   switch (spec.verb) {
     case Verb::kTreePut: {
       cmd.key = ParseKey(ops[1], cmd.key_mode);
@@ -284,6 +287,9 @@ Commands:
   import COLLECTION FILE.jsonl [--key FIELD] [--batch N]
                                      put every line's object into a tree under its FIELD
                                      (default "id"), N entries per commit (default 100)
+  txn FILE.json                      run FILE's statements, a JSON array of
+                                     {"collectionId": C, "actions": [...]}, as one
+                                     transaction over existing collections
   verify COLLECTION                  check the collection's log hash chain
   status                             show the node's version and collections
 

@@ -34,6 +34,7 @@ enum class Verb : uint8_t {
   kCounterAdd,
   kCounterGet,
   kImport,
+  kTxn,
   kVerify,
   kStatus,
 };
@@ -54,7 +55,7 @@ struct CliCommand {
   std::optional<uint64_t> limit;  // tree range, diary read
   bool follow = false;            // diary read
   int64_t interval_ms = 1000;     // diary read --follow: the polling interval
-  std::string file;               // import
+  std::string file;               // import, txn
   std::string key_field = "id";   // import --key
   uint64_t batch = 100;           // import --batch: entries per act
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/cli_import.h"
+#include "cli/cli_txn.h"
 
 namespace optimystic::tools::cli {
 
@@ -238,6 +239,8 @@ int RunCommand(const CliCommand& cmd, client::Client& client, CliIo& io) noexcep
       return PrintQuery(cmd, client, io, kCounter, "get", "value");
     case Verb::kImport:
       return RunImport(cmd, client, io);
+    case Verb::kTxn:
+      return RunTxn(cmd, client, io);
     case Verb::kVerify:
       return Verify(cmd, client, io);
     case Verb::kStatus:

@@ -143,6 +143,23 @@ Result<Value> Client::Verify(std::string_view collection) noexcept {
   return std::move(ok.report);
 }
 
+Result<TransactResult> Client::Transact(std::vector<std::string> statements) noexcept {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      Value payload, Call(static_cast<uint8_t>(MessageType::kTransaction),
+                          wire::TransactionToPayload(wire::Transaction{std::move(statements)}),
+                          static_cast<uint8_t>(MessageType::kTransactionOk)));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(wire::TransactionOk ok, wire::TransactionOkFromPayload(payload));
+  TransactResult result;
+  result.success = ok.success;
+  result.transaction_id = std::move(ok.transaction_id);
+  result.committed = std::move(ok.committed);
+  result.failed = std::move(ok.failed);
+  if (ok.error) {
+    result.error = wire::ErrorReplyToStatus(*ok.error);
+  }
+  return result;
+}
+
 Result<NodeStatus> Client::Status() noexcept {
   OPTIMYSTIC_ASSIGN_OR_RETURN(Value payload, Call(static_cast<uint8_t>(MessageType::kNodeStatus),
                                                   wire::NodeStatusToPayload(wire::NodeStatus{}),

@@ -138,6 +138,36 @@ TEST_F(ClientTest, ActsQueriesVerifiesAndAsksStatusOverTcp) {
   EXPECT_EQ(client.node_url(), url_);
 }
 
+TEST_F(ClientTest, TransactsAndReportsAPartialLanding) {
+  Client client = MakeClient(url_);
+  ASSERT_TRUE(client.Act("users", "tree", Put("alice", 1), CreateMode::kCreateIfAbsent));
+  Result<TransactResult> txn = client.Transact(
+      {R"({"collectionId":"users","actions":[{"type":"replace","data":[["bob",2]]}]})"});
+  ASSERT_TRUE(txn.has_value()) << txn.status().ToString();
+  EXPECT_TRUE(txn->success);
+  EXPECT_EQ(txn->transaction_id, "tx:fake-1");
+  EXPECT_EQ(txn->committed, std::vector<std::string>{"users"});
+  EXPECT_TRUE(txn->error.ok());
+  EXPECT_EQ(*client.Query("users", "tree", "get", {{"key", "bob"}}), Value(2));
+
+  runtime::services::TransactOutcome partial;
+  partial.transaction_id = "tx:p";
+  partial.committed = {"users"};
+  partial.failed = {"orders"};
+  partial.error = optimystic::Status::Aborted("Transaction partially committed: gone");
+  database_.AnswerNextTransact(partial);
+  txn = client.Transact({"{}"});
+  ASSERT_TRUE(txn.has_value()) << txn.status().ToString();
+  EXPECT_FALSE(txn->success);
+  EXPECT_EQ(txn->failed, std::vector<std::string>{"orders"});
+  EXPECT_EQ(txn->error.ToString(), "Aborted: Transaction partially committed: gone");
+
+  Result<TransactResult> none =
+      client.Transact({R"({"collectionId":"nobody","actions":[{"type":"append","data":1}]})"});
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().ToString(), "NotFound: Collection not found: nobody");
+}
+
 TEST_F(ClientTest, TheNodesErrorsKeepTheirCodeAndMessage) {
   Client client = MakeClient(url_);
   Result<ActResult> absent = client.Act("users", "tree", Put(1, 1), CreateMode::kOpenExisting);

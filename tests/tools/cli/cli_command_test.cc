@@ -57,6 +57,7 @@ TEST(CliCommand, EveryCommandParses) {
       {{"counter", "add", "c", "-5"}, Verb::kCounterAdd},
       {{"counter", "get", "c"}, Verb::kCounterGet},
       {{"import", "t", "data.jsonl", "--key", "name", "--batch", "500"}, Verb::kImport},
+      {{"txn", "transfer.json"}, Verb::kTxn},
       {{"verify", "t"}, Verb::kVerify},
       {{"status"}, Verb::kStatus},
       {{"--help"}, Verb::kHelp},
@@ -74,6 +75,9 @@ TEST(CliCommand, EveryCommandParses) {
   EXPECT_EQ(imp->key_field, "name");
   EXPECT_EQ(imp->batch, 500u);
   EXPECT_EQ(Parse({"import", "t", "f"})->key_field, "id");
+  Result<CliCommand> txn = Parse({"txn", "transfer.json"});
+  EXPECT_EQ(txn->file, "transfer.json");
+  EXPECT_EQ(txn->collection, "");
   Result<CliCommand> follow = Parse({"diary", "read", "d", "--follow", "--interval-ms", "50"});
   EXPECT_TRUE(follow->follow);
   EXPECT_EQ(follow->interval_ms, 50);

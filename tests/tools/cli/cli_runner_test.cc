@@ -229,5 +229,102 @@ TEST_F(CliImportTest, ARefusedBatchStopsAndSaysHowFarItGot) {
             "optimystic: InvalidArgument: collection users is a diary, not a tree\n");
 }
 
+class CliTxnTest : public CliRunnerTest {
+ protected:
+  std::string WriteFile(const std::string& text) {
+    const std::string path = dir_.Sub("txn.json");
+    std::ofstream(path) << text;
+    return path;
+  }
+  int TransactCount() {
+    int n = 0;
+    for (const auto& call : server_.database().calls()) n += call.method == "Transact";
+    return n;
+  }
+  test::TempDir dir_;
+};
+
+constexpr const char* kTransfer = R"([
+  {"collectionId": "users", "actions": [{"type": "replace", "data": [["bob", {"name": "Bob"}]]}]},
+  {"collectionId": "orders", "actions": [{"type": "append", "data": {"user": "bob"}}]},
+  {"collectionId": "stock", "actions": [{"type": "add", "data": {"delta": -1}}]}
+])";
+
+TEST_F(CliTxnTest, RunsTheFilesStatementsAsOneTransaction) {
+  Run({"tree", "put", "users", "alice", "1"});
+  Run({"diary", "append", "orders", "{}"});
+  Run({"counter", "add", "stock", "10"});
+  Outcome outcome = Run({"txn", WriteFile(kTransfer)});
+  EXPECT_EQ(outcome.exit_code, kExitOk) << outcome.err;
+  EXPECT_EQ(outcome.out, "committed tx:fake-1 to orders, stock, users\n");
+  // Each statement travels as its own JSON text, in file order.
+  std::vector<std::string> statements = server_.database().calls().back().statements;
+  ASSERT_EQ(statements.size(), 3u);
+  EXPECT_EQ(Value::parse(statements[0])["collectionId"], "users");
+  EXPECT_EQ(Value::parse(statements[2])["actions"][0]["data"]["delta"], -1);
+  EXPECT_EQ(Run({"tree", "get", "users", "bob"}).out, "{\"name\":\"Bob\"}\n");
+  EXPECT_EQ(Run({"counter", "get", "stock"}).out, "9\n");
+
+  outcome = Run({"--json", "txn", WriteFile(kTransfer)});
+  EXPECT_EQ(outcome.exit_code, kExitOk) << outcome.err;
+  EXPECT_EQ(Value::parse(outcome.out),
+            Value::parse(R"({"transactionId": "tx:fake-2", "success": true,
+                             "committed": ["orders", "stock", "users"], "failed": []})"));
+}
+
+TEST_F(CliTxnTest, AMalformedFileIsRefusedBeforeAnythingIsSent) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"([{"collectionId": "users", "actions": )", "malformed JSON at position "},
+      {R"({"collectionId": "users"})", ": expected a JSON array of statements, found object"},
+      {"[]", ": no statements"},
+      {R"([{"collectionId": "users", "actions": []}, 7])",
+       ": statement 1: expected an object {collectionId, actions}"},
+      {R"([{"actions": []}])", ": statement 0: missing collectionId"},
+      {R"([{"collectionId": "u", "actions": {}}])", ": statement 0: actions must be an array"},
+      {R"([{"collectionId": "u", "actions": [{"data": 1}]}])", ": statement 0: actions[0]: "},
+  };
+  for (const auto& [text, message] : cases) {
+    const std::string file = WriteFile(text);
+    Outcome outcome = Run({"txn", file});
+    EXPECT_EQ(outcome.exit_code, kExitUsage) << text;
+    EXPECT_EQ(outcome.err.rfind("optimystic: " + file, 0), 0u) << outcome.err;
+    EXPECT_NE(outcome.err.find(message), std::string::npos) << text << " -> " << outcome.err;
+  }
+  Outcome missing = Run({"txn", dir_.Sub("missing.json")});
+  EXPECT_EQ(missing.exit_code, kExitUsage);
+  EXPECT_EQ(missing.err, "optimystic: txn: cannot open " + dir_.Sub("missing.json") + "\n");
+  EXPECT_EQ(TransactCount(), 0);
+}
+
+TEST_F(CliTxnTest, TheNodesRefusalIsExitOneAndNothingCommits) {
+  Run({"tree", "put", "users", "alice", "1"});
+  Outcome outcome = Run({"txn", WriteFile(kTransfer)});  // orders and stock do not exist
+  EXPECT_EQ(outcome.exit_code, kExitRefused);
+  EXPECT_EQ(outcome.err, "optimystic: NotFound: Collection not found: orders\n");
+  EXPECT_EQ(Run({"tree", "get", "users", "bob"}).out, "(no entry for bob)\n");
+}
+
+TEST_F(CliTxnTest, APartialLandingNamesBothSidesAndExitsOne) {
+  runtime::services::TransactOutcome partial;
+  partial.transaction_id = "tx:abc";
+  partial.committed = {"orders", "stock"};
+  partial.failed = {"users"};
+  partial.error = Status::Aborted("Transaction partially committed: disk full");
+  server_.database().AnswerNextTransact(partial);
+  Outcome outcome = Run({"txn", WriteFile(kTransfer)});
+  EXPECT_EQ(outcome.exit_code, kExitRefused);
+  EXPECT_EQ(outcome.out, "PARTIALLY committed tx:abc: committed to orders, stock; not to users\n");
+  EXPECT_EQ(outcome.err,
+            "optimystic: Aborted: Transaction partially committed: disk full (do not resend the "
+            "file as it is: its committed part would apply twice)\n");
+  server_.database().AnswerNextTransact(partial);
+  outcome = Run({"--json", "txn", WriteFile(kTransfer)});
+  EXPECT_EQ(outcome.exit_code, kExitRefused);
+  Value report = Value::parse(outcome.out);
+  EXPECT_EQ(report["success"], false);
+  EXPECT_EQ(report["failed"], Value::array({"users"}));
+  EXPECT_EQ(report["error"], "Aborted: Transaction partially committed: disk full");
+}
+
 }  // namespace
 }  // namespace optimystic::tools::cli

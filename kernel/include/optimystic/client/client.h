@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Client: the C++ client library (DESIGN.md §8). It talks to one node over any Transport with
 // the client messages of the wire protocol (docs/protocol.md): act on a collection, query it,
-// verify its log, and ask the node's status. Each call sends one request, waits for its reply
-// (or the request deadline) and returns the result. The library lives in the optimystic_client
-// target, not in the SDK's core library, which does no I/O.
+// verify its log, run a multi-collection transaction, and ask the node's status. Each call sends
+// one request, waits for its reply (or the request deadline) and returns the result. The library
+// lives in the optimystic_client target, not in the SDK's core library, which does no I/O.
 // Thread-safety: every method may be called from any number of threads at once; each call
 // blocks its thread until the reply, an error or the deadline.
 // Errors: a node's refusal comes back with the node's code and message unchanged (e.g.
@@ -51,6 +51,15 @@ struct ActResult {
   uint64_t revision = 0;  // the collection's committed revision after the act
 };
 
+// A transaction of which at least one collection committed (docs/transactions.md).
+struct TransactResult {
+  bool success = false;                // every collection's part committed
+  std::string transaction_id;          // "tx:<base32>"
+  std::vector<std::string> committed;  // collections that hold the transaction, sorted
+  std::vector<std::string> failed;     // collections that do not (a partial landing)
+  optimystic::Status error;            // OK on success; else why `failed` failed
+};
+
 struct NodeStatus {
   std::string peer_id;
   std::string node_version;
@@ -72,6 +81,10 @@ class Client final {
                              std::string_view query, const block::Value& args) noexcept;
   // The node's check of the collection's log chain; the report names the first broken link.
   Result<block::Value> Verify(std::string_view collection) noexcept;
+  // Runs `statements` (each the JSON text of {collectionId, actions}) as one transaction.
+  // An error means nothing committed; a result with success false is a partial landing, which
+  // must not be resent as it is (its committed part would apply twice).
+  Result<TransactResult> Transact(std::vector<std::string> statements) noexcept;
   // What the node runs and holds.
   Result<NodeStatus> Status() noexcept;
 

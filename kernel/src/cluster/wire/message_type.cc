@@ -20,6 +20,8 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kVerifyOk, "verify.ok"},
     {MessageType::kNodeStatus, "node.status"},
     {MessageType::kStatusOk, "status.ok"},
+    {MessageType::kTransaction, "transaction"},
+    {MessageType::kTransactionOk, "transaction.ok"},
 }};
 
 }  // namespace

@@ -27,10 +27,12 @@ enum class MessageType : uint8_t {
   kVerifyOk = 8,          // "verify.ok": {report}
   kNodeStatus = 9,        // "node.status": {}
   kStatusOk = 10,         // "status.ok": {peerId, nodeVersion, protocolVersion, database}
+  kTransaction = 11,      // "transaction": {statements}
+  kTransactionOk = 12,    // "transaction.ok": {transactionId, success, committed, failed, error?}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 11;
+inline constexpr size_t kMessageTypeCount = 13;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

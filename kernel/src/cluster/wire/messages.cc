@@ -30,6 +30,12 @@ constexpr const char* kArgsKey = "args";
 constexpr const char* kResultKey = "result";
 constexpr const char* kReportKey = "report";
 constexpr const char* kDatabaseKey = "database";
+constexpr const char* kStatementsKey = "statements";
+constexpr const char* kTransactionIdKey = "transactionId";
+constexpr const char* kSuccessKey = "success";
+constexpr const char* kCommittedKey = "committed";
+constexpr const char* kFailedKey = "failed";
+constexpr const char* kErrorKey = "error";
 
 constexpr StatusCode kLastCode = StatusCode::kInternal;
 
@@ -176,6 +182,52 @@ Result<std::vector<collections::Action>> ActionsMember(const Value& payload) {
   return actions;
 }
 
+Result<bool> BoolMember(const Value& payload, std::string_view message, const char* key) {
+  if (payload.is_object() && payload.find(key) == payload.end()) {
+    return MemberError(message, key, "missing");
+  }
+  return OptionalBoolMember(payload, message, key);
+}
+
+// An array of text strings with at most `max` elements (at least one when `non_empty`).
+Result<std::vector<std::string>> TextArrayMember(const Value& payload, std::string_view message,
+                                                 const char* key, bool non_empty, size_t max) {
+  auto it = payload.find(key);
+  if (it == payload.end()) {
+    return MemberError(message, key, "missing");
+  }
+  if (!it->is_array()) {
+    return MemberError(message, key, "expected an array, found " + std::string(it->type_name()));
+  }
+  if (non_empty && it->empty()) {
+    return MemberError(message, key, "empty");
+  }
+  if (it->size() > max) {
+    return MemberError(
+        message, key,
+        std::to_string(it->size()) + " elements exceed the limit of " + std::to_string(max));
+  }
+  std::vector<std::string> out;
+  out.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const auto* text = (*it)[i].get_ptr<const std::string*>();
+    if (text == nullptr) {
+      return MemberError(message, std::string(key) + "[" + std::to_string(i) + "]",
+                         "expected a text string, found " + std::string((*it)[i].type_name()));
+    }
+    out.push_back(*text);
+  }
+  return out;
+}
+
+Value TextArray(const std::vector<std::string>& texts) {
+  Value out = Value::array();
+  for (const std::string& text : texts) {
+    out.push_back(text);
+  }
+  return out;
+}
+
 Status EmptyMap(const Value& payload, std::string_view message) {
   if (!payload.is_object()) {
     return Status::InvalidArgument(std::string(message) + " payload: expected a map");
@@ -211,6 +263,11 @@ bool operator==(const CollectionAct& a, const CollectionAct& b) noexcept {
 
 bool operator==(const CollectionQuery& a, const CollectionQuery& b) noexcept {
   return a.collection == b.collection && a.type == b.type && a.query == b.query && a.args == b.args;
+}
+
+bool operator==(const TransactionOk& a, const TransactionOk& b) noexcept {
+  return a.transaction_id == b.transaction_id && a.success == b.success &&
+         a.committed == b.committed && a.failed == b.failed && a.error == b.error;
 }
 
 bool operator==(const StatusOk& a, const StatusOk& b) noexcept {
@@ -384,6 +441,60 @@ Result<ErrorReply> ErrorReplyFromPayload(const Value& payload) noexcept {
                       BoundedText(code_name, 64) + ": " + std::move(message)};
   }
   return ErrorReply{*code, std::move(message)};
+}
+
+Value TransactionToPayload(const Transaction& transaction) noexcept {
+  return Value::object({{kStatementsKey, TextArray(transaction.statements)}});
+}
+
+Result<Transaction> TransactionFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "transaction";
+  if (!payload.is_object()) {
+    return Status::InvalidArgument(std::string(kName) + " payload: expected a map");
+  }
+  Transaction transaction;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(transaction.statements,
+                              TextArrayMember(payload, kName, kStatementsKey, /*non_empty=*/true,
+                                              kMaxStatementsPerTransaction));
+  return transaction;
+}
+
+Value TransactionOkToPayload(const TransactionOk& ok) noexcept {
+  Value v = Value::object();
+  v[kTransactionIdKey] = ok.transaction_id;
+  v[kSuccessKey] = ok.success;
+  v[kCommittedKey] = TextArray(ok.committed);
+  v[kFailedKey] = TextArray(ok.failed);
+  if (ok.error) {
+    v[kErrorKey] = ErrorReplyToPayload(*ok.error);
+  }
+  return v;
+}
+
+Result<TransactionOk> TransactionOkFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "transaction.ok";
+  constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
+  TransactionOk ok;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.transaction_id, TextMember(payload, kName, kTransactionIdKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.success, BoolMember(payload, kName, kSuccessKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.committed,
+                              TextArrayMember(payload, kName, kCommittedKey, false, kUnbounded));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.failed,
+                              TextArrayMember(payload, kName, kFailedKey, false, kUnbounded));
+  auto error = payload.find(kErrorKey);
+  if (error != payload.end()) {
+    Result<ErrorReply> reply = ErrorReplyFromPayload(*error);
+    if (!reply) {
+      return reply.error().WithContext(std::string(kName) + " payload member 'error'");
+    }
+    ok.error = std::move(*reply);
+  }
+  if (ok.success == ok.error.has_value()) {
+    return MemberError(
+        kName, kErrorKey,
+        ok.success ? "present although success is true" : "missing although success is false");
+  }
+  return ok;
 }
 
 }  // namespace optimystic::cluster::wire

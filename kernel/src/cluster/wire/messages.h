@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,11 +100,35 @@ struct StatusOk {
   block::Value database;
 };
 
+// The most statements one "transaction" may carry; the envelope's size limit bounds the rest.
+inline constexpr size_t kMaxStatementsPerTransaction = 10000;
+
+// "transaction": runs a multi-collection transaction (docs/transactions.md).
+// Payload: {"statements": [text, ...] (1 to kMaxStatementsPerTransaction)}; each statement is
+// the JSON text of {collectionId, actions}, which the node's actions engine reads.
+struct Transaction {
+  std::vector<std::string> statements;
+};
+
+// "transaction.ok": the reply to a transaction of which at least one collection committed.
+// Payload: {"transactionId": text, "success": bool, "committed": [text, ...], "failed": [text,
+// ...], "error": {"code": text, "message": text} (only when success is false)}. success false is
+// a partial landing: `committed` hold the transaction, `failed` do not. A transaction of which
+// nothing committed gets an "error" reply instead.
+struct TransactionOk {
+  std::string transaction_id;
+  bool success = false;
+  std::vector<std::string> committed;
+  std::vector<std::string> failed;
+  std::optional<ErrorReply> error;  // why `failed` failed; present exactly when !success
+};
+
 bool operator==(const Pong& a, const Pong& b) noexcept;
 bool operator==(const ErrorReply& a, const ErrorReply& b) noexcept;
 bool operator==(const CollectionAct& a, const CollectionAct& b) noexcept;
 bool operator==(const CollectionQuery& a, const CollectionQuery& b) noexcept;
 bool operator==(const StatusOk& a, const StatusOk& b) noexcept;
+bool operator==(const TransactionOk& a, const TransactionOk& b) noexcept;
 
 block::Value PingToPayload(const Ping& ping) noexcept;
 Result<Ping> PingFromPayload(const block::Value& payload) noexcept;
@@ -130,6 +155,11 @@ block::Value NodeStatusToPayload(const NodeStatus& status) noexcept;
 Result<NodeStatus> NodeStatusFromPayload(const block::Value& payload) noexcept;
 block::Value StatusOkToPayload(const StatusOk& ok) noexcept;
 Result<StatusOk> StatusOkFromPayload(const block::Value& payload) noexcept;
+
+block::Value TransactionToPayload(const Transaction& transaction) noexcept;
+Result<Transaction> TransactionFromPayload(const block::Value& payload) noexcept;
+block::Value TransactionOkToPayload(const TransactionOk& ok) noexcept;
+Result<TransactionOk> TransactionOkFromPayload(const block::Value& payload) noexcept;
 
 // The reply for `error`, its message cut to kMaxErrorMessageBytes and made valid UTF-8.
 // REQUIRES: !error.ok()

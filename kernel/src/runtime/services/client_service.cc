@@ -15,8 +15,9 @@ ClientService::ClientService(Database& database, std::string peer_id, std::strin
     : database_(database), peer_id_(std::move(peer_id)), node_version_(std::move(node_version)) {}
 
 Status ClientService::RegisterWith(wire::MessageDispatcher& dispatcher) noexcept {
-  for (MessageType type : {MessageType::kCollectionAct, MessageType::kCollectionQuery,
-                           MessageType::kCollectionVerify, MessageType::kNodeStatus}) {
+  for (MessageType type :
+       {MessageType::kCollectionAct, MessageType::kCollectionQuery, MessageType::kCollectionVerify,
+        MessageType::kNodeStatus, MessageType::kTransaction}) {
     OPTIMYSTIC_RETURN_IF_ERROR(dispatcher.Register(type, *this));
   }
   return Status::Ok();
@@ -32,6 +33,8 @@ Result<wire::Reply> ClientService::Handle(const wire::Envelope& request) noexcep
       return Verify(request.payload);
     case MessageType::kNodeStatus:
       return Describe(request.payload);
+    case MessageType::kTransaction:
+      return Transact(request.payload);
     default:
       return Status::NotSupported("client service: '" +
                                   std::string(wire::MessageTypeName(request.type)) +
@@ -69,6 +72,23 @@ Result<wire::Reply> ClientService::Describe(const block::Value& payload) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value database, database_.Describe());
   wire::StatusOk ok{peer_id_, node_version_, wire::format::kProtocolVersion, std::move(database)};
   return wire::Reply{MessageType::kStatusOk, wire::StatusOkToPayload(ok)};
+}
+
+Result<wire::Reply> ClientService::Transact(const block::Value& payload) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(wire::Transaction transaction, wire::TransactionFromPayload(payload));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(TransactOutcome outcome,
+                              database_.Transact(std::move(transaction.statements)));
+  wire::TransactionOk ok;
+  ok.transaction_id = std::move(outcome.transaction_id);
+  ok.success = outcome.success;
+  ok.committed = std::move(outcome.committed);
+  ok.failed = std::move(outcome.failed);
+  if (!outcome.success) {
+    // A partial landing without a reason would still have to say that it failed.
+    ok.error = wire::ErrorReplyFromStatus(
+        outcome.error.ok() ? Status::Aborted("Transaction partially committed") : outcome.error);
+  }
+  return wire::Reply{MessageType::kTransactionOk, wire::TransactionOkToPayload(ok)};
 }
 
 }  // namespace optimystic::runtime::services

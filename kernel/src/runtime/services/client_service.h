@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // ClientService: serves the client messages of the wire protocol (docs/protocol.md, "Client
-// messages") on a MessageDispatcher: collection.act, collection.query, collection.verify and
-// node.status, each answered by its ".ok" reply from a Database (database.h). It decodes each
-// payload itself, so a request the dispatcher accepted but whose payload is wrong becomes an
-// error reply naming the message and the member, never a call into the Database; the
-// Database's own errors reach the client unchanged (code and message).
+// messages") on a MessageDispatcher: collection.act, collection.query, collection.verify,
+// node.status and transaction, each answered by its ".ok" reply from a Database (database.h); a
+// transaction of which nothing committed is an error, a partial landing a transaction.ok with
+// success false. It decodes each payload itself, so a request the dispatcher accepted but whose
+// payload is wrong becomes an error reply naming the message and the member, never a call into
+// the Database; the Database's own errors reach the client unchanged (code and message).
 // Thread-safety: immutable after construction; Handle runs on many threads at once, so the
 // Database must allow concurrent calls (its contract says it does).
 // Errors: RegisterWith returns the dispatcher's InvalidArgument when a type already has a
@@ -37,6 +38,7 @@ class ClientService final : public cluster::wire::MessageHandler {
   Result<cluster::wire::Reply> Query(const block::Value& payload);
   Result<cluster::wire::Reply> Verify(const block::Value& payload);
   Result<cluster::wire::Reply> Describe(const block::Value& payload);
+  Result<cluster::wire::Reply> Transact(const block::Value& payload);
 
   Database& database_;
   std::string peer_id_;

@@ -34,6 +34,8 @@ TEST(MessageType, ClientMessagesHaveTheirDocumentedNames) {
   EXPECT_EQ(MessageTypeName(MessageType::kVerifyOk), "verify.ok");
   EXPECT_EQ(MessageTypeName(MessageType::kNodeStatus), "node.status");
   EXPECT_EQ(MessageTypeName(MessageType::kStatusOk), "status.ok");
+  EXPECT_EQ(MessageTypeName(MessageType::kTransaction), "transaction");
+  EXPECT_EQ(MessageTypeName(MessageType::kTransactionOk), "transaction.ok");
 }
 
 TEST(MessageType, UnknownNameIsNullopt) {

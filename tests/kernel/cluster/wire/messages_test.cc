@@ -262,5 +262,50 @@ TEST(Messages, NodeStatusAndStatusOkRoundTrip) {
   }
 }
 
+TEST(Messages, TransactionRoundTripsAndNamesWhatIsWrong) {
+  Transaction txn{{R"({"collectionId":"a","actions":[]})", "{}"}};
+  Value payload = TransactionToPayload(txn);
+  EXPECT_EQ(payload,
+            Value::parse(R"({"statements":["{\"collectionId\":\"a\",\"actions\":[]}","{}"]})"));
+  Result<Transaction> back = TransactionFromPayload(payload);
+  ASSERT_TRUE(back.has_value()) << back.status().ToString();
+  EXPECT_EQ(back->statements, txn.statements);
+  EXPECT_EQ(ErrorOf(TransactionFromPayload(Value::array())),
+            "InvalidArgument: transaction payload: expected a map");
+  EXPECT_EQ(ErrorOf(TransactionFromPayload(Value::object())),
+            "InvalidArgument: transaction payload member 'statements': missing");
+  EXPECT_EQ(ErrorOf(TransactionFromPayload(Value::parse(R"({"statements":"x"})"))),
+            "InvalidArgument: transaction payload member 'statements': expected an array, "
+            "found string");
+  Value many = Value::object({{"statements", Value::array()}});
+  for (size_t i = 0; i <= kMaxStatementsPerTransaction; ++i) many["statements"].push_back("{}");
+  EXPECT_EQ(ErrorOf(TransactionFromPayload(many)),
+            "InvalidArgument: transaction payload member 'statements': 10001 elements exceed "
+            "the limit of 10000");
+}
+
+TEST(Messages, TransactionOkRoundTripsWithAndWithoutAnError) {
+  TransactionOk ok{"tx:1", true, {"a", "b"}, {}, std::nullopt};
+  Result<TransactionOk> back = TransactionOkFromPayload(TransactionOkToPayload(ok));
+  ASSERT_TRUE(back.has_value()) << back.status().ToString();
+  EXPECT_EQ(*back, ok);
+  EXPECT_FALSE(TransactionOkToPayload(ok).contains("error"));
+  TransactionOk partial{"tx:2", false, {"a"}, {"b"}, ErrorReply{StatusCode::kAborted, "half"}};
+  back = TransactionOkFromPayload(TransactionOkToPayload(partial));
+  ASSERT_TRUE(back.has_value()) << back.status().ToString();
+  EXPECT_EQ(*back, partial);
+  // success and error must agree: a partial landing always says why.
+  Value lying = TransactionOkToPayload(partial);
+  lying.erase("error");
+  EXPECT_EQ(ErrorOf(TransactionOkFromPayload(lying)),
+            "InvalidArgument: transaction.ok payload member 'error': missing although success "
+            "is false");
+  Value wrong = TransactionOkToPayload(ok);
+  wrong["committed"] = Value::array({1});
+  EXPECT_EQ(ErrorOf(TransactionOkFromPayload(wrong)),
+            "InvalidArgument: transaction.ok payload member 'committed[0]': expected a text "
+            "string, found number");
+}
+
 }  // namespace
 }  // namespace optimystic::cluster::wire

@@ -166,6 +166,50 @@ TEST_F(ClientServiceTest, DatabaseErrorsPassThroughWithTheirCodeAndMessage) {
   EXPECT_EQ(ErrorOf(MessageType::kNodeStatus, Value::object()), "Internal: describe failed");
 }
 
+TEST_F(ClientServiceTest, TransactionRunsTheStatementsAndReportsEveryCollection) {
+  Send(MessageType::kCollectionAct, Put("users", "alice", 1));
+  Send(MessageType::kCollectionAct, Put("accounts", "alice", 10));
+  wire::Transaction txn{{R"({"collectionId":"users","actions":[{"type":"replace",)"
+                         R"("data":[["bob",2]]}]})",
+                         R"({"collectionId":"accounts","actions":[{"type":"replace",)"
+                         R"("data":[["alice",5],["bob",5]]}]})"}};
+  wire::Envelope reply = Send(MessageType::kTransaction, wire::TransactionToPayload(txn));
+  ASSERT_EQ(reply.type, MessageType::kTransactionOk);
+  Result<wire::TransactionOk> ok = wire::TransactionOkFromPayload(reply.payload);
+  ASSERT_TRUE(ok.has_value()) << ok.status().ToString();
+  EXPECT_TRUE(ok->success);
+  EXPECT_EQ(ok->transaction_id, "tx:fake-1");
+  EXPECT_EQ(ok->committed, (std::vector<std::string>{"accounts", "users"}));
+  EXPECT_FALSE(ok->error.has_value());
+  EXPECT_EQ(database_.calls().back().statements, txn.statements);
+}
+
+TEST_F(ClientServiceTest, ATransactionOfWhichNothingCommittedIsAnErrorAndAPartialOneIsNot) {
+  EXPECT_EQ(ErrorOf(MessageType::kTransaction,
+                    wire::TransactionToPayload({{R"({"collectionId":"nobody","actions":[]})"}})),
+            "NotFound: Collection not found: nobody");
+  EXPECT_EQ(ErrorOf(MessageType::kTransaction, Value::parse(R"({"statements":[]})")),
+            "InvalidArgument: transaction payload member 'statements': empty");
+  EXPECT_EQ(ErrorOf(MessageType::kTransaction, Value::parse(R"({"statements":["{}", 3]})")),
+            "InvalidArgument: transaction payload member 'statements[1]': expected a text "
+            "string, found number");
+  TransactOutcome partial;
+  partial.transaction_id = "tx:p";
+  partial.committed = {"a"};
+  partial.failed = {"b"};
+  partial.error = Status::Aborted("Transaction partially committed: committed [a]; failed [b]");
+  database_.AnswerNextTransact(partial);
+  wire::Envelope reply =
+      Send(MessageType::kTransaction, wire::TransactionToPayload({{R"({"x":1})"}}));
+  ASSERT_EQ(reply.type, MessageType::kTransactionOk);
+  Result<wire::TransactionOk> ok = wire::TransactionOkFromPayload(reply.payload);
+  ASSERT_TRUE(ok.has_value()) << ok.status().ToString();
+  EXPECT_FALSE(ok->success);
+  EXPECT_EQ(ok->failed, std::vector<std::string>{"b"});
+  ASSERT_TRUE(ok->error.has_value());
+  EXPECT_EQ(wire::ErrorReplyToStatus(*ok->error).ToString(), partial.error.ToString());
+}
+
 TEST_F(ClientServiceTest, AResultTooLargeToSendIsAnInternalError) {
   // A query result over the envelope limit cannot be sent; the client hears why.
   Send(MessageType::kCollectionAct, Put("big", 1, std::string(9u << 20, 'x')));
