@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // FaultStorageEngine: a StorageEngine decorator for tests (like RocksDB's fault-injection FS). It
-// forwards every call to a wrapped engine, counts the Write calls, and can be armed to fail the
-// Nth Write from now: that Write returns IOError "injected fault" and never reaches the wrapped
-// engine, so it changes nothing. Reads can be made to fail the same way.
-// Thread-safety: every method may be called concurrently, as the wrapped engine allows.
-// Errors: the injected IOErrors, otherwise whatever the wrapped engine returns.
+// forwards every call to a wrapped engine, counts the Write calls (and those asking for sync),
+// and can be armed to fail the Nth Write from now and the ones after it: such a Write returns
+// IOError "injected fault" and never reaches the wrapped engine, so it changes nothing. Reads can
+// be made to fail the same way. Thread-safety: every method may be called concurrently, as the
+// wrapped engine allows. Errors: the injected IOErrors, otherwise whatever the wrapped engine
+// returns.
 #pragma once
 
 #include <optimystic/base/result.h>
@@ -23,12 +24,18 @@ class FaultStorageEngine final : public storage::StorageEngine {
   // `base` must outlive this object.
   explicit FaultStorageEngine(storage::StorageEngine& base) noexcept : base_(base) {}
 
-  // The `n`th Write from now (1: the next one) fails; 0 disarms.
-  void FailNthWrite(uint64_t n) noexcept { write_countdown_.store(n); }
+  // The `n`th Write from now (1: the next one) and the `count` - 1 after it fail; 0 disarms.
+  void FailNthWrite(uint64_t n, uint64_t count = 1) noexcept {
+    failing_.store(0);
+    extra_failures_.store(count > 0 ? count - 1 : 0);
+    write_countdown_.store(n);
+  }
   // Every Get and Scan fails while set.
   void FailReads(bool fail) noexcept { fail_reads_.store(fail); }
   // Write calls seen (failed ones included) and Write calls failed on purpose.
   uint64_t writes() const noexcept { return writes_.load(); }
+  // Write calls with WriteOptions::sync set.
+  uint64_t synced_writes() const noexcept { return synced_writes_.load(); }
   uint64_t injected_failures() const noexcept { return injected_.load(); }
 
   Result<std::string> Get(std::string_view key) noexcept override {
@@ -46,10 +53,18 @@ class FaultStorageEngine final : public storage::StorageEngine {
   Status Write(const storage::WriteBatch& batch,
                const storage::WriteOptions& options) noexcept override {
     writes_.fetch_add(1);
+    synced_writes_.fetch_add(options.sync ? 1 : 0);
+    uint64_t more = failing_.load();
+    while (more > 0 && !failing_.compare_exchange_weak(more, more - 1)) {
+    }
+    if (more > 0) {
+      return Injected();
+    }
     uint64_t left = write_countdown_.load();
     while (left > 0 && !write_countdown_.compare_exchange_weak(left, left - 1)) {
     }
     if (left == 1) {
+      failing_.store(extra_failures_.load());
       return Injected();
     }
     return base_.Write(batch, options);
@@ -66,8 +81,11 @@ class FaultStorageEngine final : public storage::StorageEngine {
 
   storage::StorageEngine& base_;
   std::atomic<uint64_t> write_countdown_{0};
+  std::atomic<uint64_t> extra_failures_{0};  // how many follow the counted-down failure
+  std::atomic<uint64_t> failing_{0};         // failures still to come in a row
   std::atomic<bool> fail_reads_{false};
   std::atomic<uint64_t> writes_{0};
+  std::atomic<uint64_t> synced_writes_{0};
   std::atomic<uint64_t> injected_{0};
 };
 

@@ -115,9 +115,8 @@ constexpr size_t kSections = static_cast<size_t>(Section::kCount);
 // Which step of a commit made an engine write.
 enum class WriteKind : uint8_t {
   kPend = 0,   // the pend of every touched block
-  kHeader,     // LocalTransactor's header-first commit (a header outside block_ids)
-  kTail,       // the log tail's commit
-  kRest,       // the remaining blocks' commit (one batch, or one per block after a failure)
+  kCommit,     // LocalTransactor's first commit write: every block in one batch
+  kFallback,   // later commit writes: the log-first sequence after a block refused
   kPromotion,  // a write during a get (read-driven promotion)
   kOther,
   kCount,
@@ -130,6 +129,7 @@ struct CommitCosts {
   uint64_t entries = 0;
   std::array<int64_t, kSections> section_ns{};
   std::array<uint64_t, kWriteKinds> writes{};
+  std::array<uint64_t, kWriteKinds> synced{};  // writes that reached stable storage (fsync)
   std::array<uint64_t, kWriteKinds> bytes{};
   std::array<int64_t, kWriteKinds> write_ns{};
   uint64_t engine_gets = 0;
@@ -141,6 +141,7 @@ struct CommitCosts {
     for (size_t i = 0; i < kSections; ++i) section_ns[i] += other.section_ns[i];
     for (size_t i = 0; i < kWriteKinds; ++i) {
       writes[i] += other.writes[i];
+      synced[i] += other.synced[i];
       bytes[i] += other.bytes[i];
       write_ns[i] += other.write_ns[i];
     }
@@ -150,6 +151,11 @@ struct CommitCosts {
   uint64_t TotalWrites() const {
     uint64_t n = 0;
     for (uint64_t w : writes) n += w;
+    return n;
+  }
+  uint64_t TotalSynced() const {
+    uint64_t n = 0;
+    for (uint64_t w : synced) n += w;
     return n;
   }
   uint64_t TotalBytes() const {
@@ -187,19 +193,18 @@ class CostProbe {
   void Stop() { recording_ = false; }
   CommitCosts& costs() { return costs_; }
 
-  // LocalTransactor commits a header outside block_ids first, then the tail, then the rest
-  // (local_transactor.h); the n-th engine write of a commit is classified by that order.
-  void BeginCommit(bool header_first) {
-    commit_writes_ = 0;
-    header_first_ = header_first;
-  }
+  // LocalTransactor first commits every block in one batch and only after a refusal goes
+  // log-first block group by block group (local_transactor.h); the n-th engine write of a commit
+  // is classified by that order.
+  void BeginCommit() { commit_writes_ = 0; }
 
-  // Called by the storage decorator around an engine write.
-  void RecordWrite(uint64_t bytes, int64_t ns) {
+  // Called by the storage decorator around an engine write; `synced` when it was fsynced.
+  void RecordWrite(uint64_t bytes, int64_t ns, bool synced) {
     if (!recording_) return;
     const WriteKind kind = Classify();
     const size_t k = static_cast<size_t>(kind);
     costs_.writes[k] += 1;
+    costs_.synced[k] += synced ? 1 : 0;
     costs_.bytes[k] += bytes;
     costs_.write_ns[k] += ns;
   }
@@ -232,11 +237,8 @@ class CostProbe {
         return WriteKind::kPend;
       case Section::kGet:
         return WriteKind::kPromotion;
-      case Section::kCommit: {
-        const size_t n = commit_writes_++;
-        if (header_first_ && n == 0) return WriteKind::kHeader;
-        return n == (header_first_ ? 1u : 0u) ? WriteKind::kTail : WriteKind::kRest;
-      }
+      case Section::kCommit:
+        return commit_writes_++ == 0 ? WriteKind::kCommit : WriteKind::kFallback;
       default:
         return WriteKind::kOther;
     }
@@ -246,14 +248,15 @@ class CostProbe {
   std::vector<Section> stack_;
   int64_t last_ns_ = 0;
   size_t commit_writes_ = 0;
-  bool header_first_ = false;
   CommitCosts costs_;
 };
 
 // A StorageEngine decorator that times and counts what goes through to the real engine.
 class CountingEngine final : public storage::StorageEngine {
  public:
-  CountingEngine(storage::StorageEngine& inner, CostProbe& probe) : inner_(inner), probe_(probe) {}
+  // `sync_all`: the engine syncs every write, whatever WriteOptions says (its `sync` setting).
+  CountingEngine(storage::StorageEngine& inner, CostProbe& probe, bool sync_all)
+      : inner_(inner), probe_(probe), sync_all_(sync_all) {}
 
   Result<std::string> Get(std::string_view key) noexcept override {
     probe_.RecordGet();
@@ -270,7 +273,7 @@ class CountingEngine final : public storage::StorageEngine {
     const CostProbe::Scope scope(probe_, Section::kWrite);
     const int64_t start = SteadyNowNs();
     Status status = inner_.Write(batch, options);
-    probe_.RecordWrite(bytes, SteadyNowNs() - start);
+    probe_.RecordWrite(bytes, SteadyNowNs() - start, sync_all_ || options.sync);
     return status;
   }
   Status Flush() noexcept override { return inner_.Flush(); }
@@ -280,6 +283,7 @@ class CountingEngine final : public storage::StorageEngine {
  private:
   storage::StorageEngine& inner_;
   CostProbe& probe_;
+  bool sync_all_;
 };
 
 // A Transactor decorator that opens the get, pend and commit sections.
@@ -302,11 +306,7 @@ class TimedTransactor final : public transactor::Transactor {
   }
   Result<transactor::CommitResult> Commit(const transactor::CommitRequest& request) override {
     const CostProbe::Scope scope(probe_, Section::kCommit);
-    // As LocalTransactor::Commit decides it.
-    const bool header_first = request.header_id && *request.header_id != request.tail_id &&
-                              std::find(request.block_ids.begin(), request.block_ids.end(),
-                                        *request.header_id) == request.block_ids.end();
-    probe_.BeginCommit(header_first);
+    probe_.BeginCommit();
     return inner_.Commit(request);
   }
   Status Cancel(const transactor::ActionBlocks& actions) override {
@@ -367,8 +367,17 @@ struct RawCosts {
   uint64_t bytes = 0;
 };
 
+// How durability is configured on the engine side.
+enum class SyncMode : uint8_t {
+  // The node's default (config/optimystic.yaml): rocksdb `sync: false`, the repository syncs
+  // every commit and leaves pends to the next synced write (repository.h).
+  kRepository = 0,
+  // rocksdb `sync: true`: every write batch is fsynced, pends too.
+  kEveryWrite = 1,
+};
+
 struct Results {
-  std::map<size_t, CommitCosts> engine;  // by batch size
+  std::map<std::pair<SyncMode, size_t>, CommitCosts> engine;  // by mode and batch size
   std::map<size_t, RawCosts> raw;
 };
 
@@ -388,10 +397,12 @@ struct TreeStack {
   std::unique_ptr<core::collection::Collection> collection;
 };
 
-Status OpenTreeStack(TreeStack& s) {
-  OPTIMYSTIC_ASSIGN_OR_RETURN(s.rocksdb,
-                              BenchEngine::Open(EngineKind::kRocksDb, Durability::kSync));
-  s.counting = std::make_unique<CountingEngine>(s.rocksdb->engine(), s.probe);
+Status OpenTreeStack(TreeStack& s, SyncMode mode) {
+  const bool sync_all = mode == SyncMode::kEveryWrite;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      s.rocksdb,
+      BenchEngine::Open(EngineKind::kRocksDb, sync_all ? Durability::kSync : Durability::kNoSync));
+  s.counting = std::make_unique<CountingEngine>(s.rocksdb->engine(), s.probe, sync_all);
   s.repository = std::make_unique<core::repository::Repository>(
       *s.counting, core::repository::RepositoryOptions{.sync = true});
   s.local = std::make_unique<transactor::LocalTransactor>(*s.repository);
@@ -414,13 +425,14 @@ Status OpenTreeStack(TreeStack& s) {
 void SetCommitCounters(benchmark::State& state, const CommitCosts& costs) {
   const double commits = static_cast<double>(std::max<uint64_t>(costs.commits, 1));
   state.counters["writes"] = static_cast<double>(costs.TotalWrites()) / commits;
+  state.counters["synced_writes"] = static_cast<double>(costs.TotalSynced()) / commits;
   state.counters["bytes_written"] = static_cast<double>(costs.TotalBytes()) / commits;
 }
 
 // One iteration: ActAndSync of one replace action of `batch` new entries.
-void BM_TreeActSync(benchmark::State& state, size_t batch, Results& results) {
+void BM_TreeActSync(benchmark::State& state, SyncMode mode, size_t batch, Results& results) {
   TreeStack stack;
-  if (Status s = OpenTreeStack(stack); !s.ok()) {
+  if (Status s = OpenTreeStack(stack, mode); !s.ok()) {
     return state.SkipWithError(s.ToString().c_str());
   }
   core::collection::Collection& collection = *stack.collection;
@@ -460,7 +472,7 @@ void BM_TreeActSync(benchmark::State& state, size_t batch, Results& results) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(costs.entries));
   SetCommitCounters(state, costs);
-  results.engine[batch].Add(costs);
+  results.engine[{mode, batch}].Add(costs);
 }
 
 // One iteration: one rocksdb::WriteBatch of `batch` puts (key, entry JSON), written with sync.
@@ -495,6 +507,7 @@ void BM_RawRocksDbTreeBatch(benchmark::State& state, size_t batch, Results& resu
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch));
   state.counters["writes"] = 1;
+  state.counters["synced_writes"] = 1;
   state.counters["bytes_written"] =
       static_cast<double>(bytes) / static_cast<double>(std::max<int64_t>(state.iterations(), 1));
   RawCosts& raw = results.raw[batch];
@@ -502,7 +515,15 @@ void BM_RawRocksDbTreeBatch(benchmark::State& state, size_t batch, Results& resu
   raw.bytes += bytes;
 }
 
-std::string EngineName(size_t batch) { return "BM_TreeActSync/" + std::to_string(batch); }
+std::string EngineName(SyncMode mode, size_t batch) {
+  return std::string(mode == SyncMode::kRepository ? "BM_TreeActSync/" : "BM_TreeActSyncAll/") +
+         std::to_string(batch);
+}
+const char* ModeName(SyncMode mode) {
+  return mode == SyncMode::kRepository ? "rocksdb sync:false, repository syncs commits"
+                                       : "rocksdb sync:true, every write synced";
+}
+constexpr SyncMode kModes[] = {SyncMode::kRepository, SyncMode::kEveryWrite};
 std::string RawName(size_t batch) { return "BM_RawRocksDbTreeBatch/" + std::to_string(batch); }
 
 // "812 B", "43.1 KB" (10^3).
@@ -532,8 +553,10 @@ TreeCollectionBenchmarks::~TreeCollectionBenchmarks() = default;
 std::vector<benchmark::internal::Benchmark*> TreeCollectionBenchmarks::Register() {
   std::vector<benchmark::internal::Benchmark*> all;
   for (size_t batch : kBatchSizes) {
-    all.push_back(benchmark::RegisterBenchmark(EngineName(batch).c_str(), BM_TreeActSync, batch,
-                                               std::ref(data_->results)));
+    for (SyncMode mode : kModes) {
+      all.push_back(benchmark::RegisterBenchmark(EngineName(mode, batch).c_str(), BM_TreeActSync,
+                                                 mode, batch, std::ref(data_->results)));
+    }
     all.push_back(benchmark::RegisterBenchmark(RawName(batch).c_str(), BM_RawRocksDbTreeBatch,
                                                batch, std::ref(data_->results)));
   }
@@ -547,9 +570,12 @@ std::vector<benchmark::internal::Benchmark*> TreeCollectionBenchmarks::Register(
 std::vector<RatioRow> TreeCollectionBenchmarks::Ratios() {
   std::vector<RatioRow> rows;
   for (size_t batch : kBatchSizes) {
-    rows.push_back(RatioRow{"tree act+sync batch" + std::to_string(batch) + " rocksdb(sync)",
-                            EngineName(batch), RawName(batch), "raw rocksdb(sync)",
-                            static_cast<double>(batch), "entries/s"});
+    rows.push_back(RatioRow{"tree act+sync batch" + std::to_string(batch) + " node default",
+                            EngineName(SyncMode::kRepository, batch), RawName(batch),
+                            "raw rocksdb(sync)", static_cast<double>(batch), "entries/s"});
+    rows.push_back(RatioRow{"tree act+sync batch" + std::to_string(batch) + " rocksdb sync:true",
+                            EngineName(SyncMode::kEveryWrite, batch), RawName(batch),
+                            "raw rocksdb(sync)", static_cast<double>(batch), "entries/s"});
   }
   return rows;
 }
@@ -558,9 +584,10 @@ void TreeCollectionBenchmarks::PrintBreakdown(std::FILE* out) const {
   const Results& results = data_->results;
   if (results.engine.empty()) return;
   std::fprintf(out,
-               "\nTree act+sync per-commit cost (rocksdb, sync; mean per commit; time from "
+               "\nTree act+sync per-commit cost (rocksdb; mean per commit; time from "
                "exclusive steady-clock sections)\n");
-  for (const auto& [batch, c] : results.engine) {
+  for (const auto& [key, c] : results.engine) {
+    const auto& [mode, batch] = key;
     const double n = static_cast<double>(std::max<uint64_t>(c.commits, 1));
     auto per = [n](double total) { return total / n; };
     auto ms = [n](int64_t ns) { return static_cast<double>(ns) / n / 1e6; };
@@ -571,24 +598,27 @@ void TreeCollectionBenchmarks::PrintBreakdown(std::FILE* out) const {
       return total_ns > 0 ? 100.0 * static_cast<double>(ns) / static_cast<double>(total_ns) : 0.0;
     };
     auto section = [&c](Section s) { return c.section_ns[static_cast<size_t>(s)]; };
-    std::fprintf(out, "batch %zu (%" PRIu64 " commits, %" PRIu64 " entries):\n", batch, c.commits,
-                 c.entries);
-    std::fprintf(out,
-                 "  synced writes %.2f: pend %.2f, header %.2f, tail %.2f, rest %.2f, "
-                 "promotion %.2f, other %.2f\n",
-                 per(static_cast<double>(c.TotalWrites())),
-                 per(static_cast<double>(c.writes[kind(WriteKind::kPend)])),
-                 per(static_cast<double>(c.writes[kind(WriteKind::kHeader)])),
-                 per(static_cast<double>(c.writes[kind(WriteKind::kTail)])),
-                 per(static_cast<double>(c.writes[kind(WriteKind::kRest)])),
-                 per(static_cast<double>(c.writes[kind(WriteKind::kPromotion)])),
-                 per(static_cast<double>(c.writes[kind(WriteKind::kOther)])));
-    std::fprintf(out, "  bytes written %s: pend %s, header %s, tail %s, rest %s, other %s",
+    std::fprintf(out, "batch %zu, %s (%" PRIu64 " commits, %" PRIu64 " entries):\n", batch,
+                 ModeName(mode), c.commits, c.entries);
+    auto counts = [&](const std::array<uint64_t, kWriteKinds>& w) {
+      char line[160];
+      std::snprintf(line, sizeof(line),
+                    "%.2f: pend %.2f, commit %.2f, fallback %.2f, promotion %.2f, other %.2f",
+                    per(static_cast<double>(w[0] + w[1] + w[2] + w[3] + w[4])),
+                    per(static_cast<double>(w[kind(WriteKind::kPend)])),
+                    per(static_cast<double>(w[kind(WriteKind::kCommit)])),
+                    per(static_cast<double>(w[kind(WriteKind::kFallback)])),
+                    per(static_cast<double>(w[kind(WriteKind::kPromotion)])),
+                    per(static_cast<double>(w[kind(WriteKind::kOther)])));
+      return std::string(line);
+    };
+    std::fprintf(out, "  writes %s\n  synced %s\n", counts(c.writes).c_str(),
+                 counts(c.synced).c_str());
+    std::fprintf(out, "  bytes written %s: pend %s, commit %s, fallback %s, other %s",
                  FormatBytes(per(static_cast<double>(c.TotalBytes()))).c_str(),
                  FormatBytes(per(static_cast<double>(c.bytes[kind(WriteKind::kPend)]))).c_str(),
-                 FormatBytes(per(static_cast<double>(c.bytes[kind(WriteKind::kHeader)]))).c_str(),
-                 FormatBytes(per(static_cast<double>(c.bytes[kind(WriteKind::kTail)]))).c_str(),
-                 FormatBytes(per(static_cast<double>(c.bytes[kind(WriteKind::kRest)]))).c_str(),
+                 FormatBytes(per(static_cast<double>(c.bytes[kind(WriteKind::kCommit)]))).c_str(),
+                 FormatBytes(per(static_cast<double>(c.bytes[kind(WriteKind::kFallback)]))).c_str(),
                  FormatBytes(per(static_cast<double>(c.bytes[kind(WriteKind::kPromotion)] +
                                                      c.bytes[kind(WriteKind::kOther)])))
                      .c_str());
@@ -601,12 +631,12 @@ void TreeCollectionBenchmarks::PrintBreakdown(std::FILE* out) const {
     std::fprintf(out, "; engine gets %.1f, scans %.1f\n", per(static_cast<double>(c.engine_gets)),
                  per(static_cast<double>(c.engine_scans)));
     std::fprintf(out,
-                 "  time %.3f ms: rocksdb write+fsync %.3f (%.0f%%; pend %.3f, tail %.3f, rest "
-                 "%.3f), pend %.3f (%.0f%%), commit %.3f (%.0f%%), get %.3f (%.0f%%), "
+                 "  time %.3f ms: rocksdb write+fsync %.3f (%.0f%%; pend %.3f, commit %.3f, "
+                 "fallback %.3f), pend %.3f (%.0f%%), commit %.3f (%.0f%%), get %.3f (%.0f%%), "
                  "B+tree apply %.3f (%.0f%%), engine incl. log append %.3f (%.0f%%)\n",
                  ms(total_ns), ms(section(Section::kWrite)), share(section(Section::kWrite)),
-                 ms(c.write_ns[kind(WriteKind::kPend)]), ms(c.write_ns[kind(WriteKind::kTail)]),
-                 ms(c.write_ns[kind(WriteKind::kRest)]), ms(section(Section::kPend)),
+                 ms(c.write_ns[kind(WriteKind::kPend)]), ms(c.write_ns[kind(WriteKind::kCommit)]),
+                 ms(c.write_ns[kind(WriteKind::kFallback)]), ms(section(Section::kPend)),
                  share(section(Section::kPend)), ms(section(Section::kCommit)),
                  share(section(Section::kCommit)), ms(section(Section::kGet)),
                  share(section(Section::kGet)), ms(section(Section::kApply)),

@@ -2,7 +2,9 @@
 // StorageEngine: the ordered key-value engine beneath the block repository (DESIGN.md §4).
 // Keys and values are arbitrary bytes; keys order by unsigned byte-wise comparison (memcmp,
 // shorter first on a common prefix). A WriteBatch applies atomically: after a crash either all
-// of it or none of it is visible. With WriteOptions::sync a successful Write is durable.
+// of it or none of it is visible. With WriteOptions::sync a successful Write is durable, and so
+// is every Write that returned before it: writes become durable in the order they were made
+// (a write-ahead log's order), which the repository relies on to leave pends unsynced.
 // All versioning logic lives in the repository, not here.
 // Thread-safety: every method may be called concurrently from several threads; a Scan sees a
 // consistent snapshot or at least never a half-applied batch.

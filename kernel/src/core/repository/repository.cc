@@ -196,9 +196,9 @@ StaleFailure Reason(std::string reason) {
 
 }  // namespace
 
-Status Repository::Write(const storage::WriteBatch& batch, std::string_view what) {
+Status Repository::Write(const storage::WriteBatch& batch, std::string_view what, bool sync) {
   storage::WriteOptions options;
-  options.sync = options_.sync;
+  options.sync = sync;
   return engine_.Write(batch, options).WithContext(what);
 }
 
@@ -333,7 +333,8 @@ Result<transactor::PendResult> Repository::Pend(const transactor::PendRequest& r
     }
   }
   if (!batch.empty()) {
-    OPTIMYSTIC_RETURN_IF_ERROR(Write(batch, "pend " + request.action_id));
+    OPTIMYSTIC_RETURN_IF_ERROR(
+        Write(batch, "pend " + request.action_id, options_.sync && options_.sync_pends));
   }
   return transactor::PendResult(transactor::PendSuccess{std::move(scan.pending), ids});
 }

@@ -3,7 +3,7 @@
 // key-value StorageEngine. Per block it keeps metadata, a revision index, committed and pending
 // transforms, and materializations at checkpoints (layout in repository_format.h). It serves the
 // IRepo operations get (with read-driven promotion), pend, commit and cancel. Every operation's
-// writes go to the engine as one WriteBatch (synced unless RepositoryOptions::sync is false), so
+// writes go to the engine as one WriteBatch (synced as RepositoryOptions says), so
 // a crash never leaves half a commit, pend, cancel or promotion behind. It keeps invariant P
 // (no block holds a pending and a committed record of one action: commit and promotion move the
 // record in one batch) and invariant L (latest never advances to a revision it cannot
@@ -40,7 +40,14 @@ enum class ActionRecord : uint8_t {
 };
 
 struct RepositoryOptions {
-  bool sync = true;  // WriteOptions::sync of every batch: durable once an operation returns
+  // WriteOptions::sync of commits, promotions and cancels: durable once an operation returns.
+  bool sync = true;
+  // Whether pends are synced too (when `sync` is). Off by default, which saves one fsync per
+  // transaction: a pend acknowledges nothing, and the synced commit that decides it makes it
+  // durable as well, since an engine's writes become durable in order (storage_engine.h). A
+  // crash before that commit loses at most a pend that nobody was told of, as if cancelled. A
+  // repository whose pends are promises to other peers (votes) must turn it on.
+  bool sync_pends = false;
 };
 
 class Repository final {
@@ -90,7 +97,10 @@ class Repository final {
   // equal to the stored one as promotions advance it. REQUIRES: the block's lock is held.
   Result<bool> Promote(BlockReader& reader, const transactor::ActionContext& ctx,
                        std::optional<BlockMeta>& meta);
-  Status Write(const storage::WriteBatch& batch, std::string_view what);
+  Status Write(const storage::WriteBatch& batch, std::string_view what, bool sync);
+  Status Write(const storage::WriteBatch& batch, std::string_view what) {
+    return Write(batch, what, options_.sync);
+  }
 
   storage::StorageEngine& engine_;
   const RepositoryOptions options_;

@@ -2,7 +2,9 @@
 // LocalTransactor: the Transactor (SPEC.md §6.1) of a single node, served from its block
 // Repository. Get and Cancel are the repository's. Pend first validates the request's read
 // dependencies (SPEC.md §6.6: each block must still be at exactly the recorded revision, 0 when
-// nothing is committed) and then pends. Commit is log-first (SPEC.md §6.4 "transactor-level
+// nothing is committed) and then pends. Commit first tries every block (header, tail and the
+// rest) in one repository commit, one atomic batch: when all take it, that is log-first order
+// and more. When any refuses, it falls back to log-first (SPEC.md §6.4 "transactor-level
 // ordering"): a header outside block_ids first, then the log tail, then the remaining blocks,
 // each step its own repository commit. A refused or failed header or tail commit is the call's
 // result; once the tail has committed, the action has its place in the collection's order, so a

@@ -172,7 +172,8 @@ TEST_F(LocalTransactorTest, ATailFailureLeavesNothingCommitted) {
   const Transforms t = Both(InsertOf(TailWith("tail", "a1")),
                             Both(InsertOf(TestBlock("d1", 1)), InsertOf(TestBlock("d2", 2))));
   PendOk(MakePend("a1", 1, t));
-  engine_.FailNthWrite(1);  // the tail's commit
+  engine_.FailNthWrite(1);  // the one-batch commit of every block
+  inner_.FailNthWrite(1);   // then, log-first, the tail's own commit
   auto result = txn_.Commit(CommitOf("a1", 1, "tail", {"d1", "d2", "tail"}));
   ASSERT_FALSE(result);
   EXPECT_THAT(result.error().ToString(), HasSubstr("injected fault"));
@@ -203,20 +204,24 @@ TEST_F(LocalTransactorTest, AHeaderOutsideBlockIdsCommitsFirst) {
                             Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1))));
   PendOk(MakePend("a1", 1, t));
   const uint64_t before = engine_.writes();
-  engine_.FailNthWrite(2);  // the second commit step
+  engine_.FailNthWrite(1);  // the one-batch commit, so that the log-first sequence runs
+  inner_.FailNthWrite(2);   // its second step, the tail (the header is the first)
   auto result = txn_.Commit(CommitOf("a1", 1, "tail", {"tail", "d"}, "users"));
   ASSERT_FALSE(result) << "a failed tail commit fails the call";
-  EXPECT_EQ(engine_.writes() - before, 2u);
+  EXPECT_EQ(engine_.writes() - before, 3u);
   EXPECT_EQ(LatestOf("users"), (ActionRev{"a1", 1})) << "the header went first";
   EXPECT_FALSE(LatestOf("tail").has_value());
   EXPECT_FALSE(LatestOf("d").has_value());
 
   // A header failure is the call's result, and nothing else is tried.
   PendOk(MakePend("a2", 2, Both(SetV("users", 2), SetV("d", 2))));
+  // The one batch is refused without a write (the tail holds no pending a2); then the header
+  // alone fails.
   engine_.FailNthWrite(1);
   const uint64_t again = engine_.writes();
   EXPECT_FALSE(txn_.Commit(CommitOf("a2", 2, "tail", {"d"}, "users")));
   EXPECT_EQ(engine_.writes() - again, 1u);
+  EXPECT_EQ(engine_.injected_failures(), 2u);
 }
 
 TEST_F(LocalTransactorTest, AHeaderInsideBlockIdsCommitsWithTheRest) {
@@ -225,7 +230,7 @@ TEST_F(LocalTransactorTest, AHeaderInsideBlockIdsCommitsWithTheRest) {
   PendOk(MakePend("a1", 1, t));
   const uint64_t before = engine_.writes();
   CommitOk(CommitOf("a1", 1, "tail", {"users", "tail", "d"}, "users"));
-  EXPECT_EQ(engine_.writes() - before, 2u) << "the tail, then one batch for the rest";
+  EXPECT_EQ(engine_.writes() - before, 1u) << "every block in one batch";
   EXPECT_EQ(LatestOf("users"), (ActionRev{"a1", 1}));
 }
 
@@ -233,8 +238,10 @@ TEST_F(LocalTransactorTest, FailuresAfterTheTailCommittedDoNotFailTheCall) {
   const Transforms t = Both(InsertOf(TailWith("tail", "a1")),
                             Both(InsertOf(TestBlock("d1", 1)), InsertOf(TestBlock("d2", 2))));
   PendOk(MakePend("a1", 1, t));
-  // Write 1 is the tail; write 2, the rest's batch, fails; block by block, both then land.
-  engine_.FailNthWrite(2);
+  // Write 1, the one batch, fails; log-first, the tail lands (inner write 1) and the rest's
+  // batch (inner write 2) fails; block by block, both then land.
+  engine_.FailNthWrite(1);
+  inner_.FailNthWrite(2);
   auto result = txn_.Commit(CommitOf("a1", 1, "tail", {"tail", "d1", "d2"}));
   ASSERT_TRUE(result) << result.error().ToString();
   EXPECT_EQ(FailureOf(*result), nullptr) << "the action has its place once the tail committed";
@@ -272,9 +279,10 @@ TEST_F(LocalTransactorTest, ALaggingBlockIsReportedAndTheOthersLand) {
 TEST_F(LocalTransactorTest, APendingRestConvergesThroughReadDrivenPromotion) {
   const Transforms t = Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1)));
   PendOk(MakePend("a1", 1, t));
-  // Outer write 2 is the rest's batch; outer write 3, d alone, is the inner engine's write 2.
-  engine_.FailNthWrite(2);
-  inner_.FailNthWrite(2);
+  // Outer write 1, the one batch, fails; then the tail lands (inner write 1), and the rest's
+  // batch and d alone (inner writes 2 and 3) fail.
+  engine_.FailNthWrite(1);
+  inner_.FailNthWrite(2, 2);
   CommitOk(CommitOf("a1", 1, "tail", {"tail", "d"}));
   EXPECT_EQ(LatestOf("tail"), (ActionRev{"a1", 1}));
   EXPECT_FALSE(LatestOf("d").has_value());
@@ -284,6 +292,35 @@ TEST_F(LocalTransactorTest, APendingRestConvergesThroughReadDrivenPromotion) {
   ASSERT_TRUE(d.block);
   EXPECT_EQ(d.state.latest, (ActionRev{"a1", 1}));
   EXPECT_EQ(StatusOf("a1", {"d"}), std::vector<ActionStatus>{ActionStatus::kCommitted});
+}
+
+TEST_F(LocalTransactorTest, APendIsNotSyncedAndTheCommitIsOneSyncedBatch) {
+  const Transforms t = Both(InsertOf(TestBlock("users", 0)),
+                            Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1))));
+  const uint64_t writes = engine_.writes();
+  const uint64_t synced = engine_.synced_writes();
+  PendOk(MakePend("a1", 1, t));
+  EXPECT_EQ(engine_.writes() - writes, 1u);
+  EXPECT_EQ(engine_.synced_writes() - synced, 0u) << "a pend acknowledges nothing";
+  CommitOk(CommitOf("a1", 1, "tail", {"tail", "d"}, "users"));
+  EXPECT_EQ(engine_.writes() - writes, 2u);
+  EXPECT_EQ(engine_.synced_writes() - synced, 1u) << "one fsync per transaction";
+  for (const char* id : {"users", "tail", "d"}) {
+    EXPECT_EQ(LatestOf(id), (ActionRev{"a1", 1})) << id;
+  }
+
+  // A repository whose pends are promises syncs them.
+  plugins::storage_memory::MemoryStorageEngine memory;
+  test::FaultStorageEngine engine{memory};
+  core::repository::Repository promising(
+      engine, core::repository::RepositoryOptions{.sync = true, .sync_pends = true});
+  LocalTransactor txn(promising);
+  ASSERT_TRUE(txn.Pend(MakePend("a1", 1, t)));
+  EXPECT_EQ(engine.synced_writes(), 1u);
+  // And one that syncs nothing syncs neither.
+  core::repository::Repository unsynced(engine, core::repository::RepositoryOptions{.sync = false});
+  ASSERT_TRUE(LocalTransactor(unsynced).Pend(MakePend("a2", 1, InsertOf(TestBlock("e", 1)))));
+  EXPECT_EQ(engine.synced_writes(), 1u);
 }
 
 TEST_F(LocalTransactorTest, CommitWithoutATailIsInvalid) {
