@@ -112,6 +112,32 @@ TEST_F(NodeTest, SigintStopsCleanlyAndPeerIdIsStableAcrossRestarts) {
   }
 }
 
+TEST_F(NodeTest, TheNodeKeyIsKeptPrivateAndAKeyOthersCanReadStopsTheStart) {
+  std::string config = WriteConfig(BaseConfig());
+  const std::string key_file = dir_.path() + "/data/node_key.pem";
+  std::string first_key;
+  for (int run = 0; run < 2; ++run) {
+    Subprocess node(Node({"--config", config}));
+    ASSERT_TRUE(node.Start());
+    ASSERT_TRUE(node.WaitForLine("optimystic-node ready", 30s)) << node.stderr_text();
+    std::smatch m;
+    const std::string log = node.stderr_text();
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("public_key=([a-z2-7]{52}) "))) << log;
+    if (run == 0) first_key = m[1].str();
+    EXPECT_EQ(m[1].str(), first_key) << "the key is generated once and kept";
+    ASSERT_TRUE(node.Signal(SIGINT));
+    EXPECT_EQ(node.Wait(20s).value_or(-1), 0) << node.stderr_text();
+  }
+  EXPECT_EQ(fs::status(key_file).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  fs::permissions(key_file, fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+  auto r = RunToExit(Node({"--config", config}));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot start: InvalidArgument: node key " + key_file +
+                       " is accessible by group or others (mode 0644); run chmod 600 " + key_file),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(NodeTest, InvalidConfigExitsTwoNamingFileLineAndPath) {
   std::string config = WriteConfig(BaseConfig("bogus_section:\n  x: 1\n"));
   auto r = RunToExit(Node({"--config", config}));

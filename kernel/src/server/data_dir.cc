@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -24,11 +27,13 @@ Status IoError(const std::string& what, const std::string& path, int err) {
   return Status::IOError(what + " " + path + ": " + std::strerror(err));
 }
 
-// Writes `contents` to `path` via a temporary file, fsync and rename, so a crash leaves either
-// the old file or the new one.
-Status WriteFileAtomically(const std::string& path, const std::string& contents) {
+// Writes `contents` to `path` via a temporary file (created with `mode`), fsync and rename, so a
+// crash leaves either the old file or the new one.
+Status WriteFileAtomically(const std::string& path, const std::string& contents,
+                           mode_t mode = 0644) {
   std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ::unlink(tmp.c_str());  // a leftover from a crash may have other permissions
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return IoError("cannot create", tmp, errno);
   ssize_t n = ::write(fd, contents.data(), contents.size());
   int err = errno;
@@ -59,8 +64,7 @@ Status PrepareDataDir(const std::string& path) {
   return Status::Ok();
 }
 
-Result<std::string> LoadOrCreatePeerId(const std::string& data_dir,
-                                       const std::string& configured) {
+Result<std::string> LoadOrCreatePeerId(const std::string& data_dir, const std::string& configured) {
   std::string file = data_dir + "/peer_id";
   std::error_code ec;
   if (fs::exists(file, ec)) {
@@ -86,6 +90,36 @@ Result<std::string> LoadOrCreatePeerId(const std::string& data_dir,
   }
   OPTIMYSTIC_RETURN_IF_ERROR(WriteFileAtomically(file, id + "\n"));
   return id;
+}
+
+Result<cluster::identity::NodeKey> LoadOrCreateNodeKey(const std::string& data_dir) {
+  const std::string file = data_dir + "/" + kNodeKeyFile;
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    if (errno != ENOENT) return IoError("cannot stat", file, errno);
+    OPTIMYSTIC_ASSIGN_OR_RETURN(cluster::identity::NodeKey key,
+                                cluster::identity::NodeKey::Generate());
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
+    OPTIMYSTIC_RETURN_IF_ERROR(WriteFileAtomically(file, pem, 0600));
+    return key;
+  }
+  // A private key others can read is no longer this node's alone.
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument("node key " + file + " is accessible by group or others (mode " +
+                                   mode + "); run chmod 600 " + file);
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in.good() && !in.eof()) return IoError("cannot read", file, errno);
+  Result<cluster::identity::NodeKey> key =
+      cluster::identity::NodeKey::FromPem(ss.str(), "node key " + file);
+  if (!key && key.error().code() == StatusCode::kInvalidArgument) {
+    return Status::Corruption(key.error().message());
+  }
+  return key;
 }
 
 }  // namespace optimystic::server

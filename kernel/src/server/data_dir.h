@@ -10,6 +10,8 @@
 
 #include <string>
 
+#include "cluster/identity/node_key.h"
+
 namespace optimystic::server {
 
 // Creates `path` (and parents) if missing and proves it writable.
@@ -18,5 +20,11 @@ Status PrepareDataDir(const std::string& path);
 // The peer id kept in `data_dir`; when none is kept yet, `configured` (node.id) if not empty,
 // otherwise a new random id, which is then kept.
 Result<std::string> LoadOrCreatePeerId(const std::string& data_dir, const std::string& configured);
+
+inline constexpr const char* kNodeKeyFile = "node_key.pem";
+
+// The node key kept in `data_dir`/node_key.pem; when there is none, a new one, kept with mode
+// 0600. Refuses a key file that group or others may read or write.
+Result<cluster::identity::NodeKey> LoadOrCreateNodeKey(const std::string& data_dir);
 
 }  // namespace optimystic::server

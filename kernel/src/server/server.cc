@@ -2,6 +2,7 @@
 #include "server/server.h"
 
 #include <optimystic/abi/abi_version.h>
+#include <optimystic/base/base32.h>
 #include <optimystic/collections/collection_type.h>
 #include <optimystic/conflict/conflict_resolver.h>
 
@@ -311,6 +312,10 @@ Result<StartInfo> Server::Start() {
   OPTIMYSTIC_ASSIGN_OR_RETURN(peer_id_, LoadOrCreatePeerId(config_.data_dir, config_.node_id));
   log_.set_peer_id(peer_id_);
   info.peer_id = peer_id_;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(cluster::identity::NodeKey key,
+                              LoadOrCreateNodeKey(config_.data_dir));
+  node_key_.emplace(std::move(key));
+  info.public_key = base::Base32Encode(node_key_->public_key());
   started_ = true;  // from here on, Stop has something to undo
   OPTIMYSTIC_RETURN_IF_ERROR(RegisterNodeMetrics());
   OPTIMYSTIC_RETURN_IF_ERROR(OpenConflictResolvers());
@@ -326,7 +331,8 @@ Result<StartInfo> Server::Start() {
   OPTIMYSTIC_RETURN_IF_ERROR(OpenCollections());
   OPTIMYSTIC_RETURN_IF_ERROR(OpenTransport(info));
   logger_.Log(logging::LogLevel::kInfo,
-              "started: data_dir=" + config_.data_dir + " storage=" + config_.storage_plugin +
+              "started: data_dir=" + config_.data_dir + " public_key=" + info.public_key +
+                  " storage=" + config_.storage_plugin +
                   " metrics=" + (info.metrics_url.empty() ? "off" : info.metrics_url) +
                   " client=" + (info.client_url.empty() ? "none" : info.client_url));
   return info;

@@ -14,10 +14,12 @@
 #include <optimystic/transport/transport.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/system_clock.h"
+#include "cluster/identity/node_key.h"
 #include "core/collection/latch_table.h"
 #include "core/repository/repository.h"
 #include "core/transactor/local_transactor.h"
@@ -35,6 +37,7 @@ namespace optimystic::server {
 
 struct StartInfo {
   std::string peer_id;
+  std::string public_key;   // the node key's Ed25519 public key, base32
   std::string metrics_url;  // empty when metrics are disabled
   std::string client_url;   // empty when no transport is configured
 };
@@ -94,6 +97,7 @@ class Server {
   base::SystemClock clock_;
   runtime::metrics::PrometheusMetrics metrics_;
   std::string peer_id_;
+  std::optional<cluster::identity::NodeKey> node_key_;  // the node's Ed25519 key, from Start on
   std::vector<std::unique_ptr<PluginHost>> hosts_;
   // After hosts_ and metrics_: resolvers count into metrics_ and may keep their host.
   std::unique_ptr<runtime::conflict::ConflictResolverRegistry> resolvers_;
