@@ -332,7 +332,7 @@ class SchemaReader {
         config_.cluster_replication,
         GetIntInRange(s, "replication", 1, 1, std::numeric_limits<uint32_t>::max()));
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_virtual_nodes,
-                                GetIntInRange(s, "virtual_nodes", 64, 1, 4096));
+                                GetIntInRange(s, "virtual_nodes", 128, 1, 4096));
     const Settings seeds = s.Get("seeds");
     if (seeds.present()) {
       OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_seeds, seeds.AsStringList());

@@ -58,7 +58,7 @@ struct NodeConfig {
 
   // cluster: validated now, used by the cluster layer later
   uint32_t cluster_replication = 1;
-  uint32_t cluster_virtual_nodes = 64;
+  uint32_t cluster_virtual_nodes = 128;  // cluster/ring kDefaultVirtualNodes
   std::vector<std::string> cluster_seeds;
 
   // The whole effective document (file + overrides), for plugin settings and --print-config.

@@ -117,7 +117,7 @@ constexpr std::string_view kFull =
     "  resolvers: {users: first_writer_wins, audit.log: last_writer_wins}\n"
     "cluster:\n"
     "  replication: 3\n"
-    "  virtual_nodes: 128\n"
+    "  virtual_nodes: 256\n"
     "  seeds: [tcp://10.0.0.1:7400, ipc:///run/optimystic.sock]\n";
 
 TEST(NodeConfig, MinimalFileGetsEveryDefault) {
@@ -138,7 +138,7 @@ TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   EXPECT_TRUE(config->collection_types.empty());
   EXPECT_TRUE(config->collection_resolvers.empty());
   EXPECT_EQ(config->cluster_replication, 1u);
-  EXPECT_EQ(config->cluster_virtual_nodes, 64u);
+  EXPECT_EQ(config->cluster_virtual_nodes, 128u);
   EXPECT_TRUE(config->cluster_seeds.empty());
   EXPECT_FALSE(config->StorageSettings().present());
   EXPECT_EQ(config->StorageSettings().path(), "storage.settings");
@@ -166,7 +166,7 @@ TEST(NodeConfig, ReadsEveryKey) {
             (std::map<std::string, std::string>{{"users", "first_writer_wins"},
                                                 {"audit.log", "last_writer_wins"}}));
   EXPECT_EQ(config->cluster_replication, 3u);
-  EXPECT_EQ(config->cluster_virtual_nodes, 128u);
+  EXPECT_EQ(config->cluster_virtual_nodes, 256u);
   EXPECT_EQ(config->cluster_seeds,
             (std::vector<std::string>{"tcp://10.0.0.1:7400", "ipc:///run/optimystic.sock"}));
 }
@@ -443,7 +443,7 @@ TEST(NodeConfig, PrintFillsDefaultsAndResolvesPaths) {
   EXPECT_THAT(printed, HasSubstr("log_level: info\n"));
   EXPECT_THAT(printed, HasSubstr("include_builtin: true\n"));
   EXPECT_THAT(printed, HasSubstr("listen: 127.0.0.1:9464\n"));
-  EXPECT_THAT(printed, HasSubstr("virtual_nodes: 64\n"));
+  EXPECT_THAT(printed, HasSubstr("virtual_nodes: 128\n"));
   EXPECT_THAT(printed, HasSubstr("dirs: []\n"));
   EXPECT_THAT(printed, ::testing::Not(HasSubstr("transport")));
 }
