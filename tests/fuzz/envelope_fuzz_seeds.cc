@@ -72,7 +72,8 @@ std::vector<wire::Envelope> Seeds() {
        wire::VerifyOkToPayload(wire::VerifyOk{Value::parse(R"({"ok":true})")}));
   with(wire::MessageType::kNodeStatus, wire::NodeStatusToPayload(wire::NodeStatus{}));
   with(wire::MessageType::kStatusOk,
-       wire::StatusOkToPayload(wire::StatusOk{"peer-b", "0.1.0", 1, Value::object()}));
+       wire::StatusOkToPayload(wire::StatusOk{"peer-b", "0.1.0", 1, Value::object(),
+                                              Value::parse(R"({"members":[]})")}));
   with(wire::MessageType::kTransaction,
        wire::TransactionToPayload(wire::Transaction{
            {R"({"collectionId":"users","actions":[{"type":"replace","data":[["bob",1]]}]})"}}));

@@ -312,6 +312,14 @@ TEST_P(CliNodeStorageTest, EverythingWrittenThroughTheCliReadsBackAfterARestart)
   ASSERT_TRUE(Succeeded(status));
   EXPECT_NE(status.out.find("peer id   "), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("(protocol 1)"), std::string::npos) << status.out;
+  // One node without seeds: it is the whole cluster and owns the whole ring.
+  EXPECT_NE(status.out.find("cluster   replication 1, virtual nodes 128, seeds none\n"),
+            std::string::npos)
+      << status.out;
+  EXPECT_TRUE(std::regex_search(
+      status.out,
+      std::regex("member    [a-z2-7]{52}  up  100\\.0% of the ring  \\(this node\\)\n")))
+      << status.out;
   RunResult json_status = Cli({"--json", "status"});
   ASSERT_TRUE(Succeeded(json_status));
   const Value parsed = ParseJson(json_status.out);
@@ -319,6 +327,11 @@ TEST_P(CliNodeStorageTest, EverythingWrittenThroughTheCliReadsBackAfterARestart)
   EXPECT_EQ(parsed.value("node", ""), url_);
   EXPECT_EQ(parsed.value("protocolVersion", 0), 1);
   ASSERT_TRUE(parsed.contains("database") && parsed["database"].contains("collections"));
+  ASSERT_TRUE(parsed.contains("cluster") && parsed["cluster"].contains("members"))
+      << json_status.out;
+  ASSERT_EQ(parsed["cluster"]["members"].size(), 1u);
+  EXPECT_EQ(parsed["cluster"]["members"][0].value("peerId", ""), parsed.value("peerId", "?"));
+  EXPECT_EQ(parsed["cluster"]["members"][0].value("publicKey", "").size(), 52u);
   std::vector<std::string> names;
   for (const Value& c : parsed["database"]["collections"]) {
     names.push_back(c.value("name", "") + ":" + c.value("type", "") + ":" +

@@ -2,6 +2,7 @@
 #include "cli/cli_runner.h"
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <utility>
@@ -163,6 +164,38 @@ int Verify(const CliCommand& cmd, client::Client& client, CliIo& io) {
   return broken ? kExitRefused : kExitOk;
 }
 
+// Member `key` of `object` as a person reads it: text bare, anything else as JSON, "?" when
+// absent. Never throws on a node's unexpected answer.
+std::string Shown(const Value& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return "?";
+  return it->is_string() ? it->get<std::string>() : JsonText(*it);
+}
+
+// The cluster part of `status` for people: one line for the settings, one per member.
+void PrintCluster(const Value& cluster, CliIo& io) {
+  if (!cluster.is_object()) return;  // a node from before clusters
+  auto seeds = cluster.find("seeds");
+  const bool no_seeds = seeds == cluster.end() || (seeds->is_array() && seeds->empty());
+  io.out << "cluster   replication " << Shown(cluster, "replication") << ", virtual nodes "
+         << Shown(cluster, "virtualNodes") << ", seeds "
+         << (no_seeds ? std::string("none") : JsonText(*seeds)) << "\n";
+  auto members = cluster.find("members");
+  if (members == cluster.end() || !members->is_array()) return;
+  for (const Value& m : *members) {
+    if (!m.is_object()) continue;
+    auto ownership = m.find("ownership");
+    char share[32];
+    std::snprintf(
+        share, sizeof(share), "%.1f%%",
+        ownership != m.end() && ownership->is_number() ? 100.0 * ownership->get<double>() : 0.0);
+    auto self = m.find("self");
+    const bool is_self = self != m.end() && self->is_boolean() && self->get<bool>();
+    io.out << "member    " << Shown(m, "peerId") << "  " << Shown(m, "state") << "  " << share
+           << " of the ring" << (is_self ? "  (this node)" : "") << "\n";
+  }
+}
+
 int PrintStatus(const CliCommand& cmd, client::Client& client, CliIo& io) {
   Result<client::NodeStatus> status = client.Status();
   if (!status) return ReportRequestError(status.error(), io);
@@ -171,7 +204,8 @@ int PrintStatus(const CliCommand& cmd, client::Client& client, CliIo& io) {
                              {"peerId", status->peer_id},
                              {"nodeVersion", status->node_version},
                              {"protocolVersion", status->protocol_version},
-                             {"database", status->database}})
+                             {"database", status->database},
+                             {"cluster", status->cluster}})
            << "\n";
     return kExitOk;
   }
@@ -181,6 +215,7 @@ int PrintStatus(const CliCommand& cmd, client::Client& client, CliIo& io) {
          << ")\n"
          << "database  " << status->database.dump(2, ' ', false, Value::error_handler_t::replace)
          << "\n";
+  PrintCluster(status->cluster, io);
   return kExitOk;
 }
 

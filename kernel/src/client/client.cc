@@ -166,7 +166,7 @@ Result<NodeStatus> Client::Status() noexcept {
                                                   static_cast<uint8_t>(MessageType::kStatusOk)));
   OPTIMYSTIC_ASSIGN_OR_RETURN(wire::StatusOk ok, wire::StatusOkFromPayload(payload));
   return NodeStatus{std::move(ok.peer_id), std::move(ok.node_version), ok.protocol_version,
-                    std::move(ok.database)};
+                    std::move(ok.database), std::move(ok.cluster)};
 }
 
 bool IsUnreachable(const optimystic::Status& error) noexcept {

@@ -34,17 +34,15 @@ void Fail(const std::string& what) { std::fprintf(stderr, "optimystic-node: %s\n
 
 po::options_description Options() {
   po::options_description desc("Usage: optimystic-node --config FILE [options]\nOptions");
-  desc.add_options()
-      ("config,c", po::value<std::string>(), "YAML configuration file")
-      ("set", po::value<std::vector<std::string>>()->composing(),
-       "override a key, e.g. --set metrics.listen=127.0.0.1:0 (repeatable)")
-      ("log-level", po::value<std::string>(), "trace|debug|info|warn|error|off")
-      ("validate-config", po::value<std::string>()->implicit_value(""),
-       "load and validate everything (plugins too), open nothing, exit 0 or 2; "
-       "optionally names the config file")
-      ("print-config", "print the effective configuration as YAML and exit")
-      ("version", "print the version and exit")
-      ("help,h", "print this help and exit");
+  desc.add_options()("config,c", po::value<std::string>(), "YAML configuration file")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override a key, e.g. --set metrics.listen=127.0.0.1:0 (repeatable)")(
+      "log-level", po::value<std::string>(), "trace|debug|info|warn|error|off")(
+      "validate-config", po::value<std::string>()->implicit_value(""),
+      "load and validate everything (plugins too), open nothing, exit 0 or 2; "
+      "optionally names the config file")("print-config",
+                                          "print the effective configuration as YAML and exit")(
+      "version", "print the version and exit")("help,h", "print this help and exit");
   return desc;
 }
 
@@ -64,9 +62,8 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
     return kExitOk;
   }
   if (vm.count("version")) {
-    std::cout << "optimystic-node " << OPTIMYSTIC_VERSION << " (plugin ABI "
-              << OPTIMYSTIC_ABI_MAJOR << "." << OPTIMYSTIC_ABI_MINOR << ", SDK "
-              << OPTIMYSTIC_SDK_VERSION << ")\n";
+    std::cout << "optimystic-node " << OPTIMYSTIC_VERSION << " (plugin ABI " << OPTIMYSTIC_ABI_MAJOR
+              << "." << OPTIMYSTIC_ABI_MINOR << ", SDK " << OPTIMYSTIC_SDK_VERSION << ")\n";
     return kExitOk;
   }
   CommandLine cl;
@@ -87,8 +84,8 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
     return kExitConfigError;
   }
   if (vm.count("set")) cl.overrides = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("log-level")) cl.overrides.push_back("node.log_level=" +
-                                                    vm["log-level"].as<std::string>());
+  if (vm.count("log-level"))
+    cl.overrides.push_back("node.log_level=" + vm["log-level"].as<std::string>());
   cl.print_config = vm.count("print-config") > 0;
   return cl;
 }
@@ -111,7 +108,8 @@ void WaitForStop(const sigset_t& set, optimystic::logging::Logger& logger) {
     if (sigwait(&set, &sig) != 0) continue;
     if (sig == SIGHUP) {
       // Logs go to standard error, which the supervisor owns; nothing to reopen.
-      logger.Log(optimystic::logging::LogLevel::kInfo, "SIGHUP: logs go to stderr; nothing to reopen");
+      logger.Log(optimystic::logging::LogLevel::kInfo,
+                 "SIGHUP: logs go to stderr; nothing to reopen");
       continue;
     }
     logger.Log(optimystic::logging::LogLevel::kInfo,

@@ -41,9 +41,10 @@ runtime::services::Database& DatabaseOr(runtime::services::Database* database,
 
 Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
     std::string peer_id, std::string node_version, const time::Clock& clock,
-    runtime::services::Database* database) noexcept {
+    runtime::services::Database* database,
+    runtime::services::ClientService::ClusterDescriber describe_cluster) noexcept {
   std::unique_ptr<RequestRouter> router(
-      new RequestRouter(peer_id, std::move(node_version), database));
+      new RequestRouter(peer_id, std::move(node_version), database, std::move(describe_cluster)));
   OPTIMYSTIC_ASSIGN_OR_RETURN(router->dispatcher_,
                               cluster::wire::MessageDispatcher::Create(std::move(peer_id), clock));
   OPTIMYSTIC_RETURN_IF_ERROR(
@@ -53,9 +54,11 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
 }
 
 RequestRouter::RequestRouter(std::string peer_id, std::string node_version,
-                             runtime::services::Database* database)
+                             runtime::services::Database* database,
+                             runtime::services::ClientService::ClusterDescriber describe_cluster)
     : ping_(peer_id, node_version),
-      client_(DatabaseOr(database, no_database_), std::move(peer_id), std::move(node_version)) {}
+      client_(DatabaseOr(database, no_database_), std::move(peer_id), std::move(node_version),
+              std::move(describe_cluster)) {}
 
 void RequestRouter::OnRequest(std::string_view request, transport::Responder& responder) noexcept {
   responder.Reply(Route(request));

@@ -31,9 +31,11 @@ class RequestRouter final : public transport::RequestHandler {
   // `peer_id` and `node_version` are what this node tells peers and clients about itself.
   // `database` serves the client messages; nullptr when the node has none (yet).
   // OWNERSHIP: `clock` and `database` must outlive the router.
+  // `describe_cluster` is what node.status reports as the cluster (none: null).
   static Result<std::unique_ptr<RequestRouter>> Create(
       std::string peer_id, std::string node_version, const time::Clock& clock,
-      runtime::services::Database* database = nullptr) noexcept;
+      runtime::services::Database* database = nullptr,
+      runtime::services::ClientService::ClusterDescriber describe_cluster = nullptr) noexcept;
 
   void OnRequest(std::string_view request, transport::Responder& responder) noexcept override;
 
@@ -42,7 +44,8 @@ class RequestRouter final : public transport::RequestHandler {
 
  private:
   RequestRouter(std::string peer_id, std::string node_version,
-                runtime::services::Database* database);
+                runtime::services::Database* database,
+                runtime::services::ClientService::ClusterDescriber describe_cluster);
 
   // Declared before the dispatcher, which refers to them.
   cluster::membership::PingHandler ping_;

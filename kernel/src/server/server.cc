@@ -180,7 +180,11 @@ Status Server::OpenTransport(StartInfo& info) {
     return transport.error().WithContext("open transport." + config_.transport_plugin);
   transport_ = std::move(*transport);
   OPTIMYSTIC_ASSIGN_OR_RETURN(
-      handler_, RequestRouter::Create(peer_id_, OPTIMYSTIC_VERSION, clock_, database_.get()));
+      handler_,
+      RequestRouter::Create(peer_id_, OPTIMYSTIC_VERSION, clock_, database_.get(), [this] {
+        return cluster::membership::DescribeCluster(*ring_, members_, config_.cluster_replication,
+                                                    config_.cluster_seeds);
+      }));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
   info.client_url = *bound;
@@ -316,6 +320,12 @@ Result<StartInfo> Server::Start() {
                               LoadOrCreateNodeKey(config_.data_dir));
   node_key_.emplace(std::move(key));
   info.public_key = base::Base32Encode(node_key_->public_key());
+  // Until members are exchanged (issue 7) the cluster is this node: one ring, one code path.
+  members_ = {cluster::membership::Member{peer_id_, info.public_key, true, true}};
+  OPTIMYSTIC_ASSIGN_OR_RETURN(cluster::ring::Ring ring,
+                              cluster::ring::Ring::Create({cluster::ring::RingPeer{peer_id_, true}},
+                                                          config_.cluster_virtual_nodes));
+  ring_.emplace(std::move(ring));
   started_ = true;  // from here on, Stop has something to undo
   OPTIMYSTIC_RETURN_IF_ERROR(RegisterNodeMetrics());
   OPTIMYSTIC_RETURN_IF_ERROR(OpenConflictResolvers());

@@ -20,6 +20,8 @@
 
 #include "base/system_clock.h"
 #include "cluster/identity/node_key.h"
+#include "cluster/membership/cluster_view.h"
+#include "cluster/ring/ring.h"
 #include "core/collection/latch_table.h"
 #include "core/repository/repository.h"
 #include "core/transactor/local_transactor.h"
@@ -98,6 +100,8 @@ class Server {
   runtime::metrics::PrometheusMetrics metrics_;
   std::string peer_id_;
   std::optional<cluster::identity::NodeKey> node_key_;  // the node's Ed25519 key, from Start on
+  std::vector<cluster::membership::Member> members_;    // fixed from Start on
+  std::optional<cluster::ring::Ring> ring_;             // over members_
   std::vector<std::unique_ptr<PluginHost>> hosts_;
   // After hosts_ and metrics_: resolvers count into metrics_ and may keep their host.
   std::unique_ptr<runtime::conflict::ConflictResolverRegistry> resolvers_;

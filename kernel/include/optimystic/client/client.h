@@ -65,6 +65,7 @@ struct NodeStatus {
   std::string node_version;
   uint32_t protocol_version = 0;
   block::Value database;  // the node's collections, types and resolvers, as it describes them
+  block::Value cluster;   // its cluster: replication, seeds, members with state and ring share
 };
 
 class Client final {

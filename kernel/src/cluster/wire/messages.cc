@@ -30,6 +30,7 @@ constexpr const char* kArgsKey = "args";
 constexpr const char* kResultKey = "result";
 constexpr const char* kReportKey = "report";
 constexpr const char* kDatabaseKey = "database";
+constexpr const char* kClusterKey = "cluster";
 constexpr const char* kStatementsKey = "statements";
 constexpr const char* kTransactionIdKey = "transactionId";
 constexpr const char* kSuccessKey = "success";
@@ -272,7 +273,8 @@ bool operator==(const TransactionOk& a, const TransactionOk& b) noexcept {
 
 bool operator==(const StatusOk& a, const StatusOk& b) noexcept {
   return a.peer_id == b.peer_id && a.node_version == b.node_version &&
-         a.protocol_version == b.protocol_version && a.database == b.database;
+         a.protocol_version == b.protocol_version && a.database == b.database &&
+         a.cluster == b.cluster;
 }
 
 Value PingToPayload(const Ping&) noexcept { return Value::object(); }
@@ -398,6 +400,7 @@ Value StatusOkToPayload(const StatusOk& ok) noexcept {
   v[kNodeVersionKey] = ok.node_version;
   v[kProtocolVersionKey] = static_cast<uint64_t>(ok.protocol_version);
   v[kDatabaseKey] = ok.database;
+  v[kClusterKey] = ok.cluster;
   return v;
 }
 
@@ -409,6 +412,8 @@ Result<StatusOk> StatusOkFromPayload(const Value& payload) noexcept {
   OPTIMYSTIC_ASSIGN_OR_RETURN(ok.protocol_version,
                               Uint32Member(payload, kName, kProtocolVersionKey));
   OPTIMYSTIC_ASSIGN_OR_RETURN(ok.database, AnyMember(payload, kName, kDatabaseKey));
+  const Value no_cluster = nullptr;  // from a node before the cluster member
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.cluster, AnyMember(payload, kName, kClusterKey, &no_cluster));
   return ok;
 }
 

@@ -91,13 +91,15 @@ struct VerifyOk {
 struct NodeStatus {};
 
 // "status.ok": the reply to node.status.
-// Payload: {"database": any, "nodeVersion": text, "peerId": text, "protocolVersion": unsigned
-// 32-bit}; "database" is the node's description of its collections, types and resolvers.
+// Payload: {"cluster": any (optional, default null), "database": any, "nodeVersion": text,
+// "peerId": text, "protocolVersion": unsigned 32-bit}; "database" is the node's description of
+// its collections, types and resolvers, "cluster" its members and their ring ownership.
 struct StatusOk {
   std::string peer_id;
   std::string node_version;
   uint32_t protocol_version = 0;
   block::Value database;
+  block::Value cluster;
 };
 
 // The most statements one "transaction" may carry; the envelope's size limit bounds the rest.

@@ -11,8 +11,12 @@ namespace optimystic::runtime::services {
 namespace wire = cluster::wire;
 using wire::MessageType;
 
-ClientService::ClientService(Database& database, std::string peer_id, std::string node_version)
-    : database_(database), peer_id_(std::move(peer_id)), node_version_(std::move(node_version)) {}
+ClientService::ClientService(Database& database, std::string peer_id, std::string node_version,
+                             ClusterDescriber describe_cluster)
+    : database_(database),
+      peer_id_(std::move(peer_id)),
+      node_version_(std::move(node_version)),
+      describe_cluster_(std::move(describe_cluster)) {}
 
 Status ClientService::RegisterWith(wire::MessageDispatcher& dispatcher) noexcept {
   for (MessageType type :
@@ -70,7 +74,8 @@ Result<wire::Reply> ClientService::Verify(const block::Value& payload) {
 Result<wire::Reply> ClientService::Describe(const block::Value& payload) {
   OPTIMYSTIC_RETURN_IF_ERROR(wire::NodeStatusFromPayload(payload).status());
   OPTIMYSTIC_ASSIGN_OR_RETURN(block::Value database, database_.Describe());
-  wire::StatusOk ok{peer_id_, node_version_, wire::format::kProtocolVersion, std::move(database)};
+  wire::StatusOk ok{peer_id_, node_version_, wire::format::kProtocolVersion, std::move(database),
+                    describe_cluster_ ? describe_cluster_() : block::Value(nullptr)};
   return wire::Reply{MessageType::kStatusOk, wire::StatusOkToPayload(ok)};
 }
 

@@ -14,6 +14,7 @@
 
 #include <optimystic/base/result.h>
 
+#include <functional>
 #include <string>
 
 #include "cluster/wire/message_dispatcher.h"
@@ -23,9 +24,15 @@ namespace optimystic::runtime::services {
 
 class ClientService final : public cluster::wire::MessageHandler {
  public:
-  // `peer_id` and `node_version` are what node.status reports about this node.
+  // What node.status reports as "cluster" (cluster/membership/cluster_view.h); asked at each
+  // status request, from any thread.
+  using ClusterDescriber = std::function<block::Value()>;
+
+  // `peer_id` and `node_version` are what node.status reports about this node; without a
+  // `describe_cluster`, its "cluster" is null.
   // OWNERSHIP: `database` must outlive the service.
-  ClientService(Database& database, std::string peer_id, std::string node_version);
+  ClientService(Database& database, std::string peer_id, std::string node_version,
+                ClusterDescriber describe_cluster = nullptr);
 
   // Registers this service for every client request type on `dispatcher`.
   // OWNERSHIP: the service must outlive `dispatcher`.
@@ -43,6 +50,7 @@ class ClientService final : public cluster::wire::MessageHandler {
   Database& database_;
   std::string peer_id_;
   std::string node_version_;
+  ClusterDescriber describe_cluster_;
 };
 
 }  // namespace optimystic::runtime::services

@@ -247,10 +247,12 @@ TEST(Messages, NodeStatusAndStatusOkRoundTrip) {
   EXPECT_EQ(NodeStatusToPayload(NodeStatus{}), Value::object());
   EXPECT_TRUE(NodeStatusFromPayload(Value::object()).has_value());
   EXPECT_FALSE(NodeStatusFromPayload(Value::array()).has_value());
-  StatusOk ok{"peer-n", "0.1.0", 1, Value::parse(R"({"collections":{}})")};
+  StatusOk ok{"peer-n", "0.1.0", 1, Value::parse(R"({"collections":{}})"),
+              Value::parse(R"({"members":[{"peerId":"peer-n"}]})")};
   Value payload = StatusOkToPayload(ok);
   EXPECT_EQ(payload, Value::parse(R"({"peerId":"peer-n","nodeVersion":"0.1.0",
-      "protocolVersion":1,"database":{"collections":{}}})"));
+      "protocolVersion":1,"database":{"collections":{}},
+      "cluster":{"members":[{"peerId":"peer-n"}]}})"));
   Result<StatusOk> back = StatusOkFromPayload(payload);
   ASSERT_TRUE(back.has_value()) << back.status().ToString();
   EXPECT_EQ(*back, ok);
@@ -260,6 +262,12 @@ TEST(Messages, NodeStatusAndStatusOkRoundTrip) {
     EXPECT_EQ(ErrorOf(StatusOkFromPayload(missing)),
               "InvalidArgument: status.ok payload member '" + std::string(key) + "': missing");
   }
+  // A node from before clusters sends no "cluster": it reads as null.
+  Value older = payload;
+  older.erase("cluster");
+  Result<StatusOk> old_node = StatusOkFromPayload(older);
+  ASSERT_TRUE(old_node.has_value()) << old_node.status().ToString();
+  EXPECT_TRUE(old_node->cluster.is_null());
 }
 
 TEST(Messages, TransactionRoundTripsAndNamesWhatIsWrong) {
