@@ -64,7 +64,10 @@ Result<Reply> MessageDispatcher::Serve(const Envelope& request) const noexcept {
 }
 
 std::string MessageDispatcher::Dispatch(std::string_view request) const noexcept {
-  DecodeOutcome decoded = DecodeEnvelopeForReply(request, max_bytes_);
+  return Dispatch(DecodeEnvelopeForReply(request, max_bytes_));
+}
+
+std::string MessageDispatcher::Dispatch(const DecodeOutcome& decoded) const noexcept {
   if (!decoded.envelope) {
     return ErrorEnvelope(decoded.request_id, decoded.deadline_unix_ms, decoded.envelope.error());
   }
@@ -87,6 +90,11 @@ std::string MessageDispatcher::Dispatch(std::string_view request) const noexcept
                          "' could not be sent: " + std::string(bytes.error().message())));
   }
   return std::move(*bytes);
+}
+
+std::string MessageDispatcher::Refuse(const DecodeOutcome& decoded,
+                                      const Status& error) const noexcept {
+  return ErrorEnvelope(decoded.request_id, decoded.deadline_unix_ms, error);
 }
 
 std::string MessageDispatcher::ErrorEnvelope(uint64_t request_id, int64_t deadline_unix_ms,

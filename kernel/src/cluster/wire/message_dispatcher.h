@@ -6,8 +6,8 @@
 // that cannot be encoded) becomes an "error" reply, so any input yields a well-formed reply
 // envelope. A reply echoes the request's id and deadline (0 when they could not be read) and
 // carries this node's peer id as sender.
-// Handlers are synchronous: a handler returns its reply. The requests served so far (ping)
-// need nothing else.
+// Handlers are synchronous: a handler returns its reply. A handler that waits on others (the
+// client messages wait on peers) runs on a thread its caller provides (server/RequestRouter).
 // Thread-safety: Register before serving, from one thread; then Dispatch may be called from
 // any number of threads at once, and handlers must allow that too.
 // Errors: Create and Register return InvalidArgument; Dispatch never fails.
@@ -58,6 +58,12 @@ class MessageDispatcher final {
 
   // The encoded reply to `request`; always a valid envelope.
   std::string Dispatch(std::string_view request) const noexcept;
+  // The same for a request already decoded (DecodeEnvelopeForReply with this max_bytes), for a
+  // caller that looks at the type first.
+  std::string Dispatch(const DecodeOutcome& decoded) const noexcept;
+  // The error reply to a decoded request, without serving it.
+  std::string Refuse(const DecodeOutcome& decoded, const Status& error) const noexcept;
+  size_t max_bytes() const noexcept { return max_bytes_; }
 
  private:
   MessageDispatcher(std::string peer_id, const time::Clock& clock, size_t max_bytes);

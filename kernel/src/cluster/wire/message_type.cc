@@ -22,6 +22,18 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kStatusOk, "status.ok"},
     {MessageType::kTransaction, "transaction"},
     {MessageType::kTransactionOk, "transaction.ok"},
+    {MessageType::kRepoGet, "repo.get"},
+    {MessageType::kRepoGetOk, "repo.get.ok"},
+    {MessageType::kRepoStatus, "repo.status"},
+    {MessageType::kRepoStatusOk, "repo.status.ok"},
+    {MessageType::kRepoPend, "repo.pend"},
+    {MessageType::kRepoPendOk, "repo.pend.ok"},
+    {MessageType::kRepoCommit, "repo.commit"},
+    {MessageType::kRepoCommitOk, "repo.commit.ok"},
+    {MessageType::kRepoCancel, "repo.cancel"},
+    {MessageType::kRepoCancelOk, "repo.cancel.ok"},
+    {MessageType::kClusterMembers, "cluster.members"},
+    {MessageType::kMembersOk, "members.ok"},
 }};
 
 }  // namespace

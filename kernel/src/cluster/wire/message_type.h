@@ -3,7 +3,7 @@
 // short text string (wire_format.h), so that a peer of another version can name a type it does
 // not know in its error reply; in memory it is this enum, so that code switches on it.
 // Adding a message: add an enumerator here and its name in message_type.cc, describe its payload
-// in messages.h and docs/protocol.md.
+// in messages.h (client messages) or repo_messages.h (peer messages) and docs/protocol.md.
 // Thread-safety: pure functions. Errors: ParseMessageType returns nullopt for an unknown name.
 #pragma once
 
@@ -29,10 +29,24 @@ enum class MessageType : uint8_t {
   kStatusOk = 10,         // "status.ok": {peerId, nodeVersion, protocolVersion, database}
   kTransaction = 11,      // "transaction": {statements}
   kTransactionOk = 12,    // "transaction.ok": {transactionId, success, committed, failed, error?}
+  // Peer messages (DESIGN.md §6, §7): the repo service, one peer's repository operations asked by
+  // another (SPEC.md §6.1), and membership exchange; payloads in repo_messages.h.
+  kRepoGet = 13,         // "repo.get": {gets}
+  kRepoGetOk = 14,       // "repo.get.ok": {results}
+  kRepoStatus = 15,      // "repo.status": {actions}
+  kRepoStatusOk = 16,    // "repo.status.ok": {statuses}
+  kRepoPend = 17,        // "repo.pend": {request}
+  kRepoPendOk = 18,      // "repo.pend.ok": {result}
+  kRepoCommit = 19,      // "repo.commit": {request}
+  kRepoCommitOk = 20,    // "repo.commit.ok": {result}
+  kRepoCancel = 21,      // "repo.cancel": {actions}
+  kRepoCancelOk = 22,    // "repo.cancel.ok": {}
+  kClusterMembers = 23,  // "cluster.members": {from, members}
+  kMembersOk = 24,       // "members.ok": {members}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 13;
+inline constexpr size_t kMessageTypeCount = 25;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

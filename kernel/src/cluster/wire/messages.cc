@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "cluster/wire/payload_members.h"
 #include "cluster/wire/wire_format.h"
 #include "cluster/wire/wire_text.h"
 
@@ -39,96 +40,6 @@ constexpr const char* kFailedKey = "failed";
 constexpr const char* kErrorKey = "error";
 
 constexpr StatusCode kLastCode = StatusCode::kInternal;
-
-Status MemberError(std::string_view message, std::string_view member, std::string_view reason) {
-  return Status::InvalidArgument(std::string(message) + " payload member '" + std::string(member) +
-                                 "': " + std::string(reason));
-}
-
-Result<std::string> TextMember(const Value& payload, std::string_view message, const char* key) {
-  if (!payload.is_object()) {
-    return Status::InvalidArgument(std::string(message) + " payload: expected a map");
-  }
-  auto it = payload.find(key);
-  if (it == payload.end()) {
-    return MemberError(message, key, "missing");
-  }
-  const auto* text = it->get_ptr<const std::string*>();
-  if (text == nullptr) {
-    return MemberError(message, key,
-                       "expected a text string, found " + std::string(it->type_name()));
-  }
-  return *text;
-}
-
-Result<uint32_t> Uint32Member(const Value& payload, std::string_view message, const char* key) {
-  auto it = payload.find(key);
-  if (it == payload.end()) {
-    return MemberError(message, key, "missing");
-  }
-  const auto* u = it->get_ptr<const uint64_t*>();
-  const auto* i = it->get_ptr<const int64_t*>();
-  if (u != nullptr && *u <= std::numeric_limits<uint32_t>::max()) {
-    return static_cast<uint32_t>(*u);
-  }
-  if (i != nullptr && *i >= 0 && *i <= std::numeric_limits<uint32_t>::max()) {
-    return static_cast<uint32_t>(*i);
-  }
-  return MemberError(message, key, "expected an unsigned 32-bit integer");
-}
-
-Result<std::string> NonEmptyTextMember(const Value& payload, std::string_view message,
-                                       const char* key) {
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::string text, TextMember(payload, message, key));
-  if (text.empty()) {
-    return MemberError(message, key, "empty");
-  }
-  return text;
-}
-
-Result<uint64_t> Uint64Member(const Value& payload, std::string_view message, const char* key) {
-  if (!payload.is_object()) {
-    return Status::InvalidArgument(std::string(message) + " payload: expected a map");
-  }
-  auto it = payload.find(key);
-  if (it == payload.end()) {
-    return MemberError(message, key, "missing");
-  }
-  if (const auto* u = it->get_ptr<const uint64_t*>(); u != nullptr) {
-    return *u;
-  }
-  if (const auto* i = it->get_ptr<const int64_t*>(); i != nullptr && *i >= 0) {
-    return static_cast<uint64_t>(*i);
-  }
-  return MemberError(message, key, "expected an unsigned 64-bit integer");
-}
-
-// A member of any type; `fallback` when it is absent, or an error when there is none.
-Result<Value> AnyMember(const Value& payload, std::string_view message, const char* key,
-                        const Value* fallback = nullptr) {
-  if (!payload.is_object()) {
-    return Status::InvalidArgument(std::string(message) + " payload: expected a map");
-  }
-  auto it = payload.find(key);
-  if (it == payload.end()) {
-    if (fallback != nullptr) {
-      return *fallback;
-    }
-    return MemberError(message, key, "missing");
-  }
-  return *it;
-}
-
-Result<bool> OptionalBoolMember(const Value& payload, std::string_view message, const char* key) {
-  auto it = payload.find(key);
-  if (it == payload.end()) {
-    return false;
-  }
-  if (!it->is_boolean()) {
-    return MemberError(message, key, "expected a boolean, found " + std::string(it->type_name()));
-  }
-  return it->get<bool>();
-}
 
 Result<collections::Action> ActionMember(const Value& action, size_t index) {
   const std::string where = std::string(kActionsKey) + "[" + std::to_string(index) + "]";
@@ -181,59 +92,6 @@ Result<std::vector<collections::Action>> ActionsMember(const Value& payload) {
     actions.push_back(std::move(action));
   }
   return actions;
-}
-
-Result<bool> BoolMember(const Value& payload, std::string_view message, const char* key) {
-  if (payload.is_object() && payload.find(key) == payload.end()) {
-    return MemberError(message, key, "missing");
-  }
-  return OptionalBoolMember(payload, message, key);
-}
-
-// An array of text strings with at most `max` elements (at least one when `non_empty`).
-Result<std::vector<std::string>> TextArrayMember(const Value& payload, std::string_view message,
-                                                 const char* key, bool non_empty, size_t max) {
-  auto it = payload.find(key);
-  if (it == payload.end()) {
-    return MemberError(message, key, "missing");
-  }
-  if (!it->is_array()) {
-    return MemberError(message, key, "expected an array, found " + std::string(it->type_name()));
-  }
-  if (non_empty && it->empty()) {
-    return MemberError(message, key, "empty");
-  }
-  if (it->size() > max) {
-    return MemberError(
-        message, key,
-        std::to_string(it->size()) + " elements exceed the limit of " + std::to_string(max));
-  }
-  std::vector<std::string> out;
-  out.reserve(it->size());
-  for (size_t i = 0; i < it->size(); ++i) {
-    const auto* text = (*it)[i].get_ptr<const std::string*>();
-    if (text == nullptr) {
-      return MemberError(message, std::string(key) + "[" + std::to_string(i) + "]",
-                         "expected a text string, found " + std::string((*it)[i].type_name()));
-    }
-    out.push_back(*text);
-  }
-  return out;
-}
-
-Value TextArray(const std::vector<std::string>& texts) {
-  Value out = Value::array();
-  for (const std::string& text : texts) {
-    out.push_back(text);
-  }
-  return out;
-}
-
-Status EmptyMap(const Value& payload, std::string_view message) {
-  if (!payload.is_object()) {
-    return Status::InvalidArgument(std::string(message) + " payload: expected a map");
-  }
-  return Status::Ok();
 }
 
 std::optional<StatusCode> ParseCode(std::string_view name) {

@@ -5,6 +5,7 @@
 
 #include <set>
 #include <string_view>
+#include <utility>
 
 namespace optimystic::cluster::wire {
 namespace {
@@ -36,6 +37,30 @@ TEST(MessageType, ClientMessagesHaveTheirDocumentedNames) {
   EXPECT_EQ(MessageTypeName(MessageType::kStatusOk), "status.ok");
   EXPECT_EQ(MessageTypeName(MessageType::kTransaction), "transaction");
   EXPECT_EQ(MessageTypeName(MessageType::kTransactionOk), "transaction.ok");
+}
+
+TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
+  const std::pair<MessageType, std::string_view> peer[] = {
+      {MessageType::kRepoGet, "repo.get"},
+      {MessageType::kRepoGetOk, "repo.get.ok"},
+      {MessageType::kRepoStatus, "repo.status"},
+      {MessageType::kRepoStatusOk, "repo.status.ok"},
+      {MessageType::kRepoPend, "repo.pend"},
+      {MessageType::kRepoPendOk, "repo.pend.ok"},
+      {MessageType::kRepoCommit, "repo.commit"},
+      {MessageType::kRepoCommitOk, "repo.commit.ok"},
+      {MessageType::kRepoCancel, "repo.cancel"},
+      {MessageType::kRepoCancelOk, "repo.cancel.ok"},
+      {MessageType::kClusterMembers, "cluster.members"},
+      {MessageType::kMembersOk, "members.ok"},
+  };
+  size_t number = 13;
+  for (const auto& [type, name] : peer) {
+    EXPECT_EQ(static_cast<size_t>(type), number++) << name;
+    EXPECT_EQ(MessageTypeName(type), name);
+    EXPECT_EQ(ParseMessageType(name), type);
+  }
+  EXPECT_EQ(kMessageTypeCount, 25u);
 }
 
 TEST(MessageType, UnknownNameIsNullopt) {
