@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "server/request_router.h"
 
+#include <boost/asio/post.hpp>
+
+#include <memory>
 #include <utility>
 
 namespace optimystic::server {
@@ -42,30 +45,80 @@ runtime::services::Database& DatabaseOr(runtime::services::Database* database,
 Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
     std::string peer_id, std::string node_version, const time::Clock& clock,
     runtime::services::Database* database,
-    runtime::services::ClientService::ClusterDescriber describe_cluster) noexcept {
-  std::unique_ptr<RequestRouter> router(
-      new RequestRouter(peer_id, std::move(node_version), database, std::move(describe_cluster)));
+    runtime::services::ClientService::ClusterDescriber describe_cluster,
+    cluster::network::RepoService* repo, cluster::membership::MembersService* members,
+    RouterOptions options) noexcept {
+  std::unique_ptr<RequestRouter> router(new RequestRouter(
+      peer_id, std::move(node_version), database, std::move(describe_cluster), options));
   OPTIMYSTIC_ASSIGN_OR_RETURN(router->dispatcher_,
                               cluster::wire::MessageDispatcher::Create(std::move(peer_id), clock));
   OPTIMYSTIC_RETURN_IF_ERROR(
       router->dispatcher_->Register(cluster::wire::MessageType::kPing, router->ping_));
   OPTIMYSTIC_RETURN_IF_ERROR(router->client_.RegisterWith(*router->dispatcher_));
+  if (repo != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(repo->RegisterWith(*router->dispatcher_));
+  }
+  if (members != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(
+        router->dispatcher_->Register(cluster::wire::MessageType::kClusterMembers, *members));
+  }
   return router;
 }
 
 RequestRouter::RequestRouter(std::string peer_id, std::string node_version,
                              runtime::services::Database* database,
-                             runtime::services::ClientService::ClusterDescriber describe_cluster)
+                             runtime::services::ClientService::ClusterDescriber describe_cluster,
+                             RouterOptions options)
     : ping_(peer_id, node_version),
       client_(DatabaseOr(database, no_database_), std::move(peer_id), std::move(node_version),
-              std::move(describe_cluster)) {}
+              std::move(describe_cluster)),
+      client_pool_(options.client_workers),
+      peer_pool_(options.peer_workers) {}
+
+RequestRouter::~RequestRouter() { Drain(); }
 
 void RequestRouter::OnRequest(std::string_view request, transport::Responder& responder) noexcept {
-  responder.Reply(Route(request));
+  using cluster::wire::MessageType;
+  auto decoded = std::make_shared<cluster::wire::DecodeOutcome>(
+      cluster::wire::DecodeEnvelopeForReply(request, dispatcher_->max_bytes()));
+  boost::asio::thread_pool* lane = nullptr;
+  if (decoded->envelope) {
+    switch (decoded->envelope->type) {
+      case MessageType::kPing:
+      case MessageType::kClusterMembers:
+        break;  // never waits
+      case MessageType::kRepoGet:
+      case MessageType::kRepoStatus:
+      case MessageType::kRepoPend:
+      case MessageType::kRepoCommit:
+      case MessageType::kRepoCancel:
+        lane = &peer_pool_;
+        break;
+      default:
+        lane = &client_pool_;
+        break;
+    }
+  }
+  if (lane == nullptr) {
+    responder.Reply(dispatcher_->Dispatch(*decoded));
+    return;
+  }
+  if (drained_.load()) {
+    responder.Reply(dispatcher_->Refuse(*decoded, Status::Unavailable("node is stopping")));
+    return;
+  }
+  boost::asio::post(
+      *lane, [this, decoded, &responder] { responder.Reply(dispatcher_->Dispatch(*decoded)); });
 }
 
 std::string RequestRouter::Route(std::string_view request) const noexcept {
   return dispatcher_->Dispatch(request);
+}
+
+void RequestRouter::Drain() noexcept {
+  drained_.store(true);
+  client_pool_.join();
+  peer_pool_.join();
 }
 
 }  // namespace optimystic::server

@@ -2,11 +2,16 @@
 // RequestRouter: the handler the node gives its transport. Each request's bytes go through the
 // cluster's MessageDispatcher, which decodes the envelope and calls the handler for its type; the
 // reply is always an encoded envelope: "pong" for "ping", the client messages' replies from the
-// ClientService over the node's Database (runtime/services), and an "error" envelope
+// ClientService over the node's Database (runtime/services), the peer messages' from the
+// RepoService and the MembersService when the node has them, and an "error" envelope
 // (docs/protocol.md) for anything else, including bytes that are not a message at all. A router
 // made without a Database answers every client message with Unavailable "no database". The
 // router never fails a request at the transport level, so a client always gets an answer it can
 // decode.
+// Lanes: ping and member exchange are answered on the transport's thread (they never wait);
+// client messages, which wait on peers, run on a pool of their own, and repo messages, which
+// only touch this node's storage, on another. So a node whose client workers all wait on
+// peers still answers those peers' repo requests, and no two nodes can wait on each other.
 // Thread-safety: immutable once created; OnRequest runs on the transport's threads at once.
 // Errors: Create returns InvalidArgument for a peer id that cannot be sent.
 #pragma once
@@ -15,43 +20,65 @@
 #include <optimystic/time/clock.h>
 #include <optimystic/transport/transport.h>
 
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "cluster/membership/members_service.h"
 #include "cluster/membership/ping_handler.h"
+#include "cluster/network/repo_service.h"
 #include "cluster/wire/message_dispatcher.h"
 #include "runtime/services/client_service.h"
 #include "runtime/services/database.h"
 
 namespace optimystic::server {
 
+struct RouterOptions {
+  size_t client_workers = 16;  // client requests served at once
+  size_t peer_workers = 16;    // repo requests from peers served at once
+};
+
 class RequestRouter final : public transport::RequestHandler {
  public:
   // `peer_id` and `node_version` are what this node tells peers and clients about itself.
   // `database` serves the client messages; nullptr when the node has none (yet).
-  // OWNERSHIP: `clock` and `database` must outlive the router.
   // `describe_cluster` is what node.status reports as the cluster (none: null).
+  // `repo` and `members` serve the peer messages; nullptr when the node serves none.
+  // OWNERSHIP: `clock`, `database`, `repo` and `members` must outlive the router.
   static Result<std::unique_ptr<RequestRouter>> Create(
       std::string peer_id, std::string node_version, const time::Clock& clock,
       runtime::services::Database* database = nullptr,
-      runtime::services::ClientService::ClusterDescriber describe_cluster = nullptr) noexcept;
+      runtime::services::ClientService::ClusterDescriber describe_cluster = nullptr,
+      cluster::network::RepoService* repo = nullptr,
+      cluster::membership::MembersService* members = nullptr, RouterOptions options = {}) noexcept;
+  ~RequestRouter();  // Drain()s
 
   void OnRequest(std::string_view request, transport::Responder& responder) noexcept override;
 
-  // The reply bytes for `request`; what OnRequest sends.
+  // The reply bytes for `request`, served on the calling thread.
   std::string Route(std::string_view request) const noexcept;
+
+  // Waits until every request handed to a worker has been answered; later client and repo
+  // requests are refused Unavailable "node is stopping". Call once the transport has stopped.
+  void Drain() noexcept;
 
  private:
   RequestRouter(std::string peer_id, std::string node_version,
                 runtime::services::Database* database,
-                runtime::services::ClientService::ClusterDescriber describe_cluster);
+                runtime::services::ClientService::ClusterDescriber describe_cluster,
+                RouterOptions options);
 
   // Declared before the dispatcher, which refers to them.
   cluster::membership::PingHandler ping_;
   std::unique_ptr<runtime::services::Database> no_database_;  // used when none was given
   runtime::services::ClientService client_;
   std::unique_ptr<cluster::wire::MessageDispatcher> dispatcher_;
+  boost::asio::thread_pool client_pool_;
+  boost::asio::thread_pool peer_pool_;
+  std::atomic<bool> drained_{false};
 };
 
 }  // namespace optimystic::server

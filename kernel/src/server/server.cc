@@ -31,6 +31,12 @@ std::string JoinOrNone(const std::vector<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
+// Moves a counter up to `total`, a count kept elsewhere (counters only ever rise).
+void AdvanceTo(metrics::Counter* c, uint64_t total) {
+  double delta = static_cast<double>(total) - c->Value();
+  if (delta > 0) c->Increment(delta);
+}
+
 }  // namespace
 
 Server::Server(runtime::config::NodeConfig config, runtime::logging::LogOutput& log)
@@ -166,9 +172,8 @@ Status Server::OpenStorage() {
   return Status::Ok();
 }
 
-Status Server::OpenTransport(StartInfo& info) {
+Status Server::CreateTransport() {
   if (config_.transport_plugin.empty()) {
-    logger_.Log(logging::LogLevel::kInfo, "no transport configured; client endpoint disabled");
     return Status::Ok();
   }
   auto factory = plugins_.Factory<transport::TransportFactory>(PluginKind::kTransport,
@@ -179,27 +184,116 @@ Status Server::OpenTransport(StartInfo& info) {
   if (!transport)
     return transport.error().WithContext("open transport." + config_.transport_plugin);
   transport_ = std::move(*transport);
+  return Status::Ok();
+}
+
+Status Server::OpenMembership(const std::string& public_key) {
+  cluster::membership::MembershipOptions options;
+  options.replication = config_.cluster_replication;
+  options.virtual_nodes = config_.cluster_virtual_nodes;
+  options.seeds = config_.cluster_seeds;
+  options.probe_interval_ms = config_.cluster_probe_interval_ms;
+  options.down_after_ms = config_.cluster_down_after_ms;
+  cluster::membership::MembershipEvents events;
+  events.on_up = [this](const cluster::membership::Member& m) {
+    logger_.Log(logging::LogLevel::kInfo, "peer " + m.peer_id + " at " + m.url + " is up");
+  };
+  events.on_down = [this](const cluster::membership::Member& m) {
+    logger_.Log(logging::LogLevel::kWarn,
+                "peer " + m.peer_id + " at " + m.url + " is down: no answer for " +
+                    std::to_string(config_.cluster_down_after_ms) + " ms");
+  };
+  events.on_formed = [this] {
+    logger_.Log(logging::LogLevel::kInfo, "cluster formed: every seed has answered");
+  };
+  // The URL is the advertised one, or the bound one once the transport listens.
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      membership_, cluster::membership::Membership::Create(
+                       cluster::wire::PeerInfo{peer_id_, public_key, config_.cluster_advertise},
+                       std::move(options), clock_, std::move(events)));
+  return Status::Ok();
+}
+
+Status Server::Listen(StartInfo& info) {
+  if (!transport_) {
+    logger_.Log(logging::LogLevel::kInfo, "no transport configured; client endpoint disabled");
+    return Status::Ok();
+  }
+  repo_service_ = std::make_unique<cluster::network::RepoService>(
+      peer_id_, *local_repo_,
+      [m = membership_.get()](const block::BlockId& id) { return m->ClusterFor(id); });
+  members_service_ = std::make_unique<cluster::membership::MembersService>(*membership_);
   OPTIMYSTIC_ASSIGN_OR_RETURN(
       handler_,
-      RequestRouter::Create(peer_id_, OPTIMYSTIC_VERSION, clock_, database_.get(), [this] {
-        return cluster::membership::DescribeCluster(*ring_, members_, config_.cluster_replication,
-                                                    config_.cluster_seeds);
-      }));
+      RequestRouter::Create(
+          peer_id_, OPTIMYSTIC_VERSION, clock_, database_.get(),
+          [this] {
+            std::shared_ptr<const cluster::membership::MembershipView> view = membership_->View();
+            return cluster::membership::DescribeCluster(
+                *view->ring, view->members, config_.cluster_replication, config_.cluster_seeds);
+          },
+          repo_service_.get(), members_service_.get()));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
   info.client_url = *bound;
+  if (config_.cluster_advertise.empty()) {
+    membership_->SetUrl(*bound);
+  }
+  membership_->Start(*transport_);
+  return Status::Ok();
+}
+
+Status Server::RegisterClusterMetrics() {
+  const char* members_help = "Members of the cluster this node knows, by state.";
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Gauge * up,
+      metrics_.AddGauge("optimystic_cluster_members", members_help, {{"state", "up"}}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Gauge * down,
+      metrics_.AddGauge("optimystic_cluster_members", members_help, {{"state", "down"}}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Gauge * formed,
+      metrics_.AddGauge("optimystic_cluster_formed",
+                        "1 once every seed has answered (the node places blocks), else 0.", {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * retries,
+      metrics_.AddCounter("optimystic_peer_retries_total",
+                          "Peer requests retried with another peer after one failed.", {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * lagging,
+      metrics_.AddCounter("optimystic_lagging_commits_total",
+                          "Blocks that did not take an action after its log tail had.", {}));
+  // Scrapes stop (StopServing) before Stop releases what the hook reads.
+  metrics_.AddCollectHook([this, up, down, formed, retries, lagging] {
+    if (!membership_ || !transactor_) return;
+    std::shared_ptr<const cluster::membership::MembershipView> view = membership_->View();
+    size_t n_up = 0;
+    for (const auto& m : view->members) n_up += m.up ? 1 : 0;
+    up->Set(static_cast<double>(n_up));
+    down->Set(static_cast<double>(view->members.size() - n_up));
+    formed->Set(view->formed ? 1 : 0);
+    AdvanceTo(retries, transactor_->retries());
+    AdvanceTo(lagging, transactor_->lagging_commits());
+  });
   return Status::Ok();
 }
 
 Status Server::OpenCollections() {
   repository_ = std::make_unique<core::repository::Repository>(*storage_);
-  transactor::LocalTransactorOptions options;
+  local_repo_ = std::make_unique<cluster::network::LocalPeerRepo>(*repository_);
+  cluster::wire::CallOptions call;
+  call.sender = peer_id_;
+  call.clock = &clock_;
+  network_ = std::make_unique<cluster::network::MembershipNetwork>(*membership_, *local_repo_,
+                                                                   transport_.get(), call);
+  cluster::network::NetworkTransactorOptions options;
   options.on_lagging_commit = [this](const transactor::LaggingCommit& lag) {
     logger_.Log(logging::LogLevel::kWarn, "block " + lag.block_id + " did not take action " +
                                               lag.action_id + " at rev " + std::to_string(lag.rev) +
                                               ": " + lag.reason);
   };
-  transactor_ = std::make_unique<transactor::LocalTransactor>(*repository_, std::move(options));
+  transactor_ =
+      std::make_unique<cluster::network::NetworkTransactor>(*network_, std::move(options));
 
   // Every loaded collection plugin's type is served. Listing a type under collections.types gives
   // it settings and a resolver (and makes ValidateCollections check that its plugin is loaded);
@@ -280,11 +374,6 @@ class StorageStatsPublisher {
   }
 
  private:
-  static void Advance(metrics::Counter* c, uint64_t total) {
-    double delta = static_cast<double>(total) - c->Value();
-    if (delta > 0) c->Increment(delta);
-  }
-
   void Refresh() {
     std::lock_guard lock(mu_);  // scrapes may run on several exposer threads
     const storage::StorageEngine* engine = *engine_;
@@ -293,12 +382,12 @@ class StorageStatsPublisher {
     keys_->Set(static_cast<double>(s.keys));
     live_->Set(static_cast<double>(s.live_bytes));
     disk_->Set(static_cast<double>(s.disk_bytes));
-    Advance(gets_, s.reads_total);
-    Advance(scans_, s.scans_total);
-    Advance(writes_, s.writes_total);
-    Advance(read_bytes_, s.bytes_read_total);
-    Advance(write_bytes_, s.bytes_written_total);
-    Advance(errors_, s.errors_total);
+    AdvanceTo(gets_, s.reads_total);
+    AdvanceTo(scans_, s.scans_total);
+    AdvanceTo(writes_, s.writes_total);
+    AdvanceTo(read_bytes_, s.bytes_read_total);
+    AdvanceTo(write_bytes_, s.bytes_written_total);
+    AdvanceTo(errors_, s.errors_total);
   }
 
   std::mutex mu_;
@@ -320,12 +409,6 @@ Result<StartInfo> Server::Start() {
                               LoadOrCreateNodeKey(config_.data_dir));
   node_key_.emplace(std::move(key));
   info.public_key = base::Base32Encode(node_key_->public_key());
-  // Until members are exchanged (issue 7) the cluster is this node: one ring, one code path.
-  members_ = {cluster::membership::Member{peer_id_, info.public_key, true, true}};
-  OPTIMYSTIC_ASSIGN_OR_RETURN(cluster::ring::Ring ring,
-                              cluster::ring::Ring::Create({cluster::ring::RingPeer{peer_id_, true}},
-                                                          config_.cluster_virtual_nodes));
-  ring_.emplace(std::move(ring));
   started_ = true;  // from here on, Stop has something to undo
   OPTIMYSTIC_RETURN_IF_ERROR(RegisterNodeMetrics());
   OPTIMYSTIC_RETURN_IF_ERROR(OpenConflictResolvers());
@@ -338,8 +421,11 @@ Result<StartInfo> Server::Start() {
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::string bound, metrics_.Serve(config_.metrics_listen));
     info.metrics_url = "http://" + bound + "/metrics";
   }
+  OPTIMYSTIC_RETURN_IF_ERROR(CreateTransport());
+  OPTIMYSTIC_RETURN_IF_ERROR(OpenMembership(info.public_key));
   OPTIMYSTIC_RETURN_IF_ERROR(OpenCollections());
-  OPTIMYSTIC_RETURN_IF_ERROR(OpenTransport(info));
+  OPTIMYSTIC_RETURN_IF_ERROR(RegisterClusterMetrics());
+  OPTIMYSTIC_RETURN_IF_ERROR(Listen(info));
   logger_.Log(logging::LogLevel::kInfo,
               "started: data_dir=" + config_.data_dir + " public_key=" + info.public_key +
                   " storage=" + config_.storage_plugin +
@@ -352,23 +438,34 @@ void Server::Stop() {
   if (!started_) return;
   started_ = false;
   logger_.Log(logging::LogLevel::kInfo, "stopping: draining and closing in reverse order");
+  if (membership_) {
+    membership_->Stop();  // no more probes over the transport
+  }
   if (transport_) {
     Status s = transport_->Close();
     if (!s.ok()) logger_.Log(logging::LogLevel::kWarn, "close transport: " + s.ToString());
+  }
+  if (handler_) {
+    handler_->Drain();  // requests already handed to workers finish before what they use goes
   }
   metrics_.StopServing();
   // No request runs once the transport is closed: the collection stack goes before storage.
   database_.reset();
   collection_types_.clear();
   transactor_.reset();
+  network_.reset();
   repository_.reset();
   storage_view_ = nullptr;
   if (storage_) {
     Status s = storage_->Close();
     if (!s.ok()) logger_.Log(logging::LogLevel::kError, "close storage: " + s.ToString());
   }
-  transport_.reset();
   handler_.reset();
+  repo_service_.reset();
+  members_service_.reset();
+  local_repo_.reset();
+  membership_.reset();
+  transport_.reset();
   storage_.reset();
   logger_.Log(logging::LogLevel::kInfo, "stopped");
 }

@@ -21,10 +21,14 @@
 #include "base/system_clock.h"
 #include "cluster/identity/node_key.h"
 #include "cluster/membership/cluster_view.h"
-#include "cluster/ring/ring.h"
+#include "cluster/membership/members_service.h"
+#include "cluster/membership/membership.h"
+#include "cluster/network/membership_network.h"
+#include "cluster/network/network_transactor.h"
+#include "cluster/network/peer_repo.h"
+#include "cluster/network/repo_service.h"
 #include "core/collection/latch_table.h"
 #include "core/repository/repository.h"
-#include "core/transactor/local_transactor.h"
 #include "runtime/config/node_config.h"
 #include "runtime/conflict/resolver_registry.h"
 #include "runtime/logging/spdlog_logger.h"
@@ -70,7 +74,7 @@ class Server {
     return resolvers_.get();
   }
 
-  // The node's collections (EngineDatabase over the LocalTransactor), what the client service
+  // The node's collections (EngineDatabase over the NetworkTransactor), what the client service
   // serves; null before Start and after Stop.
   runtime::services::Database* database() noexcept { return database_.get(); }
 
@@ -84,10 +88,17 @@ class Server {
   Status RegisterNodeMetrics();
   Status OpenConflictResolvers();
   Status OpenStorage();
-  // Repository and LocalTransactor over the storage engine, the configured collection types,
-  // and the EngineDatabase over them. REQUIRES: OpenStorage and OpenConflictResolvers done.
+  // The transport plugin's transport (not listening yet), when one is configured.
+  Status CreateTransport();
+  // The node's membership: this node, its seeds and the ring over what it learns.
+  Status OpenMembership(const std::string& public_key);
+  // Repository, the peer network and NetworkTransactor over it, the configured collection
+  // types, and the EngineDatabase over them. REQUIRES: OpenStorage, OpenConflictResolvers,
+  // CreateTransport and OpenMembership done.
   Status OpenCollections();
-  Status OpenTransport(StartInfo& info);
+  Status RegisterClusterMetrics();
+  // Serves clients and peers, and starts probing the cluster.
+  Status Listen(StartInfo& info);
   std::unique_ptr<PluginHost> MakeHost(const std::string& component);
 
   // Declared first, destroyed last: every object a plugin made must be gone before its
@@ -100,8 +111,6 @@ class Server {
   runtime::metrics::PrometheusMetrics metrics_;
   std::string peer_id_;
   std::optional<cluster::identity::NodeKey> node_key_;  // the node's Ed25519 key, from Start on
-  std::vector<cluster::membership::Member> members_;    // fixed from Start on
-  std::optional<cluster::ring::Ring> ring_;             // over members_
   std::vector<std::unique_ptr<PluginHost>> hosts_;
   // After hosts_ and metrics_: resolvers count into metrics_ and may keep their host.
   std::unique_ptr<runtime::conflict::ConflictResolverRegistry> resolvers_;
@@ -110,11 +119,16 @@ class Server {
   // The collection stack, in dependency order (destroyed in reverse, before storage_).
   SecureRandomSource random_;
   core::collection::LatchTable latches_;
+  std::unique_ptr<transport::Transport> transport_;  // before what sends over it
   std::unique_ptr<core::repository::Repository> repository_;
-  std::unique_ptr<transactor::LocalTransactor> transactor_;
+  std::unique_ptr<cluster::network::LocalPeerRepo> local_repo_;
+  std::unique_ptr<cluster::membership::Membership> membership_;
+  std::unique_ptr<cluster::network::MembershipNetwork> network_;
+  std::unique_ptr<cluster::network::NetworkTransactor> transactor_;
   std::vector<std::unique_ptr<collections::CollectionType>> collection_types_;
   std::unique_ptr<runtime::services::EngineDatabase> database_;
-  std::unique_ptr<transport::Transport> transport_;
+  std::unique_ptr<cluster::network::RepoService> repo_service_;
+  std::unique_ptr<cluster::membership::MembersService> members_service_;
   std::unique_ptr<RequestRouter> handler_;
   bool started_ = false;
 };

@@ -18,6 +18,7 @@ block::Value DescribeCluster(const ring::Ring& ring, const std::vector<Member>& 
     auto share = ownership.find(m->peer_id);
     list.push_back(block::Value{{"peerId", m->peer_id},
                                 {"publicKey", m->public_key},
+                                {"url", m->url},
                                 {"state", m->up ? "up" : "down"},
                                 {"self", m->self},
                                 {"ownership", share == ownership.end() ? 0.0 : share->second}});

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The cluster as a node reports it in node.status (docs/protocol.md): its replication, virtual
 // nodes and seeds, and each member with its state and the share of the ring it is first for.
-// Until membership exchange lands (issue 7), a node's members are itself: the ring of a node
-// without seeds. Thread-safety: pure functions.
+// The members are what the node's Membership knows (cluster/membership/membership.h).
+// Thread-safety: pure functions.
 #pragma once
 
 #include <optimystic/block/value.h>
@@ -20,11 +20,12 @@ struct Member {
   std::string public_key;  // Ed25519, base32
   bool up = true;
   bool self = false;  // the node that answers
+  std::string url;    // where peers reach it
 };
 
 // {"replication": n, "virtualNodes": n, "seeds": [url, ...], "members": [{"peerId", "publicKey",
-// "state": "up" | "down", "self": bool, "ownership": 0..1}, ...]}, members sorted by peer id; a
-// member the ring does not hold (or one that is down) owns 0.
+// "url", "state": "up" | "down", "self": bool, "ownership": 0..1}, ...]}, members sorted by peer
+// id; a member the ring does not hold, or holds as not live, owns 0.
 block::Value DescribeCluster(const ring::Ring& ring, const std::vector<Member>& members,
                              uint32_t replication, const std::vector<std::string>& seeds);
 

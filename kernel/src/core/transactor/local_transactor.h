@@ -25,6 +25,7 @@
 #include <optimystic/transactor/transactor_types.h>
 
 #include "core/repository/repository.h"
+#include "core/transactor/log_first_commit.h"
 
 #include <atomic>
 #include <cstdint>
@@ -34,15 +35,6 @@
 #include <vector>
 
 namespace optimystic::transactor {
-
-// A block that did not take a committed action: its commit failed after the action's log tail
-// had committed.
-struct LaggingCommit {
-  ActionId action_id;
-  uint64_t rev = 0;
-  BlockId block_id;
-  std::string reason;  // the refusal's reason or the error status, as text
-};
 
 struct LocalTransactorOptions {
   // Called once per lagging block (optional). Core has no logger; the owner logs or counts.
@@ -67,8 +59,6 @@ class LocalTransactor final : public Transactor {
   uint64_t lagging_commits() const noexcept { return lagging_commits_.load(); }
 
  private:
-  // The refusal for the first read whose block moved, or nullopt when every read holds.
-  Result<std::optional<StaleFailure>> ValidateReads(const std::vector<ReadDependency>& reads);
   // Commits the action on `block_ids` as one repository commit.
   Result<CommitResult> CommitBlocks(const CommitRequest& request, std::vector<BlockId> block_ids);
   void Lag(const CommitRequest& request, const BlockId& block_id, std::string reason);

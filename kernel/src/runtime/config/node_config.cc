@@ -327,7 +327,8 @@ class SchemaReader {
   }
 
   Status ReadCluster(const Settings& s) {
-    OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"replication", "virtual_nodes", "seeds"}));
+    OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"replication", "virtual_nodes", "seeds", "advertise",
+                                            "probe_interval_ms", "down_after_ms"}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         config_.cluster_replication,
         GetIntInRange(s, "replication", 1, 1, std::numeric_limits<uint32_t>::max()));
@@ -339,6 +340,30 @@ class SchemaReader {
       for (size_t i = 0; i < config_.cluster_seeds.size(); ++i) {
         OPTIMYSTIC_RETURN_IF_ERROR(ValidateUrl(seeds.At(i), config_.cluster_seeds[i]));
       }
+    }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_advertise, s.GetString("advertise", ""));
+    if (!config_.cluster_advertise.empty()) {
+      OPTIMYSTIC_RETURN_IF_ERROR(ValidateUrl(s.Get("advertise"), config_.cluster_advertise));
+    }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_probe_interval_ms,
+                                GetIntInRange(s, "probe_interval_ms", 1000, 50, 60'000));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_down_after_ms,
+                                GetIntInRange(s, "down_after_ms", 3000, 100, 600'000));
+    if (config_.cluster_down_after_ms < config_.cluster_probe_interval_ms) {
+      return s.Get("down_after_ms")
+          .Error("must be at least probe_interval_ms (" +
+                 std::to_string(config_.cluster_probe_interval_ms) + ")");
+    }
+    if (!config_.cluster_seeds.empty() && config_.transport_plugin.empty()) {
+      return s.Get("seeds").Error("a node with seeds needs a transport (transport.plugin)");
+    }
+    // Until cluster consensus lands, a block has one copy: more would be copies nobody keeps
+    // in step, which a failover would read as missing data.
+    if (!config_.cluster_seeds.empty() && config_.cluster_replication > 1) {
+      return s.Get("replication")
+          .Error("replication " + std::to_string(config_.cluster_replication) +
+                 " across peers needs cluster consensus, which this version does not have yet; "
+                 "use 1 (each block on one node)");
     }
     return Status::Ok();
   }
@@ -491,10 +516,16 @@ std::string PrintNodeConfig(const NodeConfig& config) {
   document.children.emplace_back("metrics", Map({{"enabled", Bool(config.metrics_enabled)},
                                                  {"listen", Plain(config.metrics_listen)}}));
   document.children.emplace_back("collections", PrintedCollections(config));
-  document.children.emplace_back(
-      "cluster", Map({{"replication", Plain(std::to_string(config.cluster_replication))},
-                      {"virtual_nodes", Plain(std::to_string(config.cluster_virtual_nodes))},
-                      {"seeds", List(config.cluster_seeds)}}));
+  SettingsNode cluster =
+      Map({{"replication", Plain(std::to_string(config.cluster_replication))},
+           {"virtual_nodes", Plain(std::to_string(config.cluster_virtual_nodes))},
+           {"seeds", List(config.cluster_seeds)},
+           {"probe_interval_ms", Plain(std::to_string(config.cluster_probe_interval_ms))},
+           {"down_after_ms", Plain(std::to_string(config.cluster_down_after_ms))}});
+  if (!config.cluster_advertise.empty()) {
+    cluster.children.emplace_back("advertise", Plain(config.cluster_advertise));
+  }
+  document.children.emplace_back("cluster", std::move(cluster));
   return "# Effective configuration: defaults filled in, paths resolved.\n" + EmitYaml(document);
 }
 

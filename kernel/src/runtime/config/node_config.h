@@ -56,10 +56,13 @@ struct NodeConfig {
   std::map<std::string, CollectionTypeConfig> collection_types;
   std::map<std::string, std::string> collection_resolvers;
 
-  // cluster: validated now, used by the cluster layer later
+  // cluster: placement and membership (cluster/membership)
   uint32_t cluster_replication = 1;
   uint32_t cluster_virtual_nodes = 128;  // cluster/ring kDefaultVirtualNodes
   std::vector<std::string> cluster_seeds;
+  std::string cluster_advertise;  // the URL peers reach this node at; empty: the bound listen URL
+  int64_t cluster_probe_interval_ms = 1000;
+  int64_t cluster_down_after_ms = 3000;
 
   // The whole effective document (file + overrides), for plugin settings and --print-config.
   std::shared_ptr<const SettingsNode> root;

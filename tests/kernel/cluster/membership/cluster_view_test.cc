@@ -12,10 +12,11 @@ TEST(ClusterView, DescribesSettingsAndMembersWithTheirShareOfTheRing) {
   Result<ring::Ring> ring = ring::Ring::Create(
       {ring::RingPeer{"b", true}, ring::RingPeer{"a", true}, ring::RingPeer{"c", false}}, 64);
   ASSERT_TRUE(ring.has_value());
-  const Value view = DescribeCluster(*ring,
-                                     {Member{"b", "kb", true, true}, Member{"a", "ka", true, false},
-                                      Member{"c", "kc", false, false}},
-                                     3, {"tcp://10.0.0.1:7400"});
+  const Value view =
+      DescribeCluster(*ring,
+                      {Member{"b", "kb", true, true, ""}, Member{"a", "ka", true, false, ""},
+                       Member{"c", "kc", false, false, ""}},
+                      3, {"tcp://10.0.0.1:7400"});
   EXPECT_EQ(view["replication"], 3);
   EXPECT_EQ(view["virtualNodes"], 64);
   EXPECT_EQ(view["seeds"], Value::array({"tcp://10.0.0.1:7400"}));
@@ -35,7 +36,7 @@ TEST(ClusterView, DescribesSettingsAndMembersWithTheirShareOfTheRing) {
 TEST(ClusterView, ASingleNodeOwnsTheWholeRing) {
   Result<ring::Ring> ring = ring::Ring::Create({ring::RingPeer{"self", true}});
   ASSERT_TRUE(ring.has_value());
-  const Value view = DescribeCluster(*ring, {Member{"self", "k", true, true}}, 1, {});
+  const Value view = DescribeCluster(*ring, {Member{"self", "k", true, true, ""}}, 1, {});
   EXPECT_EQ(view["seeds"], Value::array());
   EXPECT_NEAR(view["members"][0]["ownership"].get<double>(), 1.0, 1e-9);
 }

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // LocalTransactor (SPEC.md §6.1–6.7) over a real repository on the memory engine, with a fault
-// injecting engine between them to observe and break the order of commit steps.
+// injecting engine between them to observe and break the order of commit steps. Every test runs
+// twice: on the LocalTransactor, and on the NetworkTransactor over a network of one peer (this
+// repository), which is what a node without a cluster runs: both must behave the same.
 #include "core/transactor/local_transactor.h"
+
+#include "cluster/network/network_transactor.h"
+#include "support/in_process_network.h"
 
 #include "kernel/core/repository/repository_test_util.h"
 #include "support/fault_storage_engine.h"
@@ -36,8 +41,15 @@ CommitRequest CommitOf(const ActionId& action, uint64_t rev, const BlockId& tail
   return request;
 }
 
-class LocalTransactorTest : public ::testing::Test {
+enum class Kind { kLocal, kNetworkOfOne };
+
+class LocalTransactorTest : public ::testing::TestWithParam<Kind> {
  protected:
+  LocalTransactorTest() { network_.AddPeer("self", repo_); }
+  uint64_t Lagging() const {
+    return GetParam() == Kind::kLocal ? local_.lagging_commits() : networked_.lagging_commits();
+  }
+
   PendSuccess PendOk(const PendRequest& request) {
     auto result = txn_.Pend(request);
     EXPECT_TRUE(result) << result.error().ToString();
@@ -95,13 +107,18 @@ class LocalTransactorTest : public ::testing::Test {
   test::FaultStorageEngine engine_{static_cast<storage::StorageEngine&>(inner_)};
   core::repository::Repository repo_{engine_};
   std::vector<LaggingCommit> lagging_;
-  LocalTransactor txn_{
+  LocalTransactor local_{
       repo_, LocalTransactorOptions{[this](const LaggingCommit& lag) { lagging_.push_back(lag); }}};
+  test::InProcessNetwork network_;
+  cluster::network::NetworkTransactor networked_{
+      network_, cluster::network::NetworkTransactorOptions{
+                    [this](const LaggingCommit& lag) { lagging_.push_back(lag); }}};
+  Transactor& txn_ = GetParam() == Kind::kLocal ? static_cast<Transactor&>(local_) : networked_;
 };
 
 // ---- two writers (SPEC.md §6.3–6.4) --------------------------------------------------------
 
-TEST_F(LocalTransactorTest, TwoWritersPendAtRevOneAndOnlyOneCommits) {
+TEST_P(LocalTransactorTest, TwoWritersPendAtRevOneAndOnlyOneCommits) {
   const Transforms winner = Both(InsertOf(TailWith("tail", "a")), InsertOf(TestBlock("d", 1)));
   const Transforms loser = Both(InsertOf(TailWith("tail", "b")), InsertOf(TestBlock("d", 2)));
   PendOk(MakePend("a", 1, winner));
@@ -141,7 +158,7 @@ TEST_F(LocalTransactorTest, TwoWritersPendAtRevOneAndOnlyOneCommits) {
 
 // ---- read dependencies (SPEC.md §6.6) ------------------------------------------------------
 
-TEST_F(LocalTransactorTest, PendRejectsAStaleRead) {
+TEST_P(LocalTransactorTest, PendRejectsAStaleRead) {
   Land("a1", 1, "tail", Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("r", 1))));
   PendRequest fresh = MakePend("a2", 2, InsertOf(TestBlock("w", 0)));
   fresh.reads = {{"r", 1}, {"never", 0}};  // an absent block is at revision 0
@@ -168,7 +185,7 @@ TEST_F(LocalTransactorTest, PendRejectsAStaleRead) {
 
 // ---- log-first commit (SPEC.md §6.4, I2) ---------------------------------------------------
 
-TEST_F(LocalTransactorTest, ATailFailureLeavesNothingCommitted) {
+TEST_P(LocalTransactorTest, ATailFailureLeavesNothingCommitted) {
   const Transforms t = Both(InsertOf(TailWith("tail", "a1")),
                             Both(InsertOf(TestBlock("d1", 1)), InsertOf(TestBlock("d2", 2))));
   PendOk(MakePend("a1", 1, t));
@@ -188,7 +205,7 @@ TEST_F(LocalTransactorTest, ATailFailureLeavesNothingCommitted) {
   }
 }
 
-TEST_F(LocalTransactorTest, AStaleTailFailsTheCommitBeforeAnyOtherBlock) {
+TEST_P(LocalTransactorTest, AStaleTailFailsTheCommitBeforeAnyOtherBlock) {
   Land("a1", 1, "tail", Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1))));
   // a2 pends only "d" at rev 2 while a3 takes the tail at rev 2.
   PendOk(MakePend("a2", 2, Both(UpdateOf("tail", {BlockOperation::Assign("n", 2)}), SetV("d", 2))));
@@ -199,7 +216,7 @@ TEST_F(LocalTransactorTest, AStaleTailFailsTheCommitBeforeAnyOtherBlock) {
   EXPECT_EQ(LatestOf("d"), (ActionRev{"a1", 1})) << "d must not take a2: its tail lost";
 }
 
-TEST_F(LocalTransactorTest, AHeaderOutsideBlockIdsCommitsFirst) {
+TEST_P(LocalTransactorTest, AHeaderOutsideBlockIdsCommitsFirst) {
   const Transforms t = Both(InsertOf(TestBlock("users", 0)),
                             Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1))));
   PendOk(MakePend("a1", 1, t));
@@ -224,7 +241,7 @@ TEST_F(LocalTransactorTest, AHeaderOutsideBlockIdsCommitsFirst) {
   EXPECT_EQ(engine_.injected_failures(), 2u);
 }
 
-TEST_F(LocalTransactorTest, AHeaderInsideBlockIdsCommitsWithTheRest) {
+TEST_P(LocalTransactorTest, AHeaderInsideBlockIdsCommitsWithTheRest) {
   const Transforms t = Both(InsertOf(TestBlock("users", 0)),
                             Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1))));
   PendOk(MakePend("a1", 1, t));
@@ -234,7 +251,7 @@ TEST_F(LocalTransactorTest, AHeaderInsideBlockIdsCommitsWithTheRest) {
   EXPECT_EQ(LatestOf("users"), (ActionRev{"a1", 1}));
 }
 
-TEST_F(LocalTransactorTest, FailuresAfterTheTailCommittedDoNotFailTheCall) {
+TEST_P(LocalTransactorTest, FailuresAfterTheTailCommittedDoNotFailTheCall) {
   const Transforms t = Both(InsertOf(TailWith("tail", "a1")),
                             Both(InsertOf(TestBlock("d1", 1)), InsertOf(TestBlock("d2", 2))));
   PendOk(MakePend("a1", 1, t));
@@ -249,10 +266,10 @@ TEST_F(LocalTransactorTest, FailuresAfterTheTailCommittedDoNotFailTheCall) {
   EXPECT_EQ(LatestOf("d1"), (ActionRev{"a1", 1}));
   EXPECT_EQ(LatestOf("d2"), (ActionRev{"a1", 1}));
   EXPECT_TRUE(lagging_.empty()) << "both landed after the batch failed";
-  EXPECT_EQ(txn_.lagging_commits(), 0u);
+  EXPECT_EQ(Lagging(), 0u);
 }
 
-TEST_F(LocalTransactorTest, ALaggingBlockIsReportedAndTheOthersLand) {
+TEST_P(LocalTransactorTest, ALaggingBlockIsReportedAndTheOthersLand) {
   Land("a0", 1, "tail", Both(InsertOf(TailWith("tail", "a0")), InsertOf(TestBlock("d1", 1))));
   // a1 pends at rev 2 on the tail, d1 and d2, but d1 is taken at rev 2 by a rival that did not
   // go through the log (the situation a replica that missed a broadcast is in).
@@ -270,13 +287,13 @@ TEST_F(LocalTransactorTest, ALaggingBlockIsReportedAndTheOthersLand) {
   EXPECT_EQ(lagging_[0].rev, 2u);
   EXPECT_EQ(lagging_[0].block_id, "d1");
   EXPECT_FALSE(lagging_[0].reason.empty());
-  EXPECT_EQ(txn_.lagging_commits(), 1u);
+  EXPECT_EQ(Lagging(), 1u);
   EXPECT_EQ(StatusOf("a1", {"tail", "d1", "d2"}),
             (std::vector<ActionStatus>{ActionStatus::kCommitted, ActionStatus::kPending,
                                        ActionStatus::kCommitted}));
 }
 
-TEST_F(LocalTransactorTest, APendingRestConvergesThroughReadDrivenPromotion) {
+TEST_P(LocalTransactorTest, APendingRestConvergesThroughReadDrivenPromotion) {
   const Transforms t = Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1)));
   PendOk(MakePend("a1", 1, t));
   // Outer write 1, the one batch, fails; then the tail lands (inner write 1), and the rest's
@@ -286,7 +303,7 @@ TEST_F(LocalTransactorTest, APendingRestConvergesThroughReadDrivenPromotion) {
   CommitOk(CommitOf("a1", 1, "tail", {"tail", "d"}));
   EXPECT_EQ(LatestOf("tail"), (ActionRev{"a1", 1}));
   EXPECT_FALSE(LatestOf("d").has_value());
-  EXPECT_EQ(txn_.lagging_commits(), 1u);
+  EXPECT_EQ(Lagging(), 1u);
   // A reader that learned from the log that a1 committed at rev 1 promotes d's pending record.
   GetBlockResult d = Read("d", AtRev(1, {{"a1", 1}}));
   ASSERT_TRUE(d.block);
@@ -294,7 +311,7 @@ TEST_F(LocalTransactorTest, APendingRestConvergesThroughReadDrivenPromotion) {
   EXPECT_EQ(StatusOf("a1", {"d"}), std::vector<ActionStatus>{ActionStatus::kCommitted});
 }
 
-TEST_F(LocalTransactorTest, APendIsNotSyncedAndTheCommitIsOneSyncedBatch) {
+TEST_P(LocalTransactorTest, APendIsNotSyncedAndTheCommitIsOneSyncedBatch) {
   const Transforms t = Both(InsertOf(TestBlock("users", 0)),
                             Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1))));
   const uint64_t writes = engine_.writes();
@@ -323,7 +340,7 @@ TEST_F(LocalTransactorTest, APendIsNotSyncedAndTheCommitIsOneSyncedBatch) {
   EXPECT_EQ(engine.synced_writes(), 1u);
 }
 
-TEST_F(LocalTransactorTest, CommitWithoutATailIsInvalid) {
+TEST_P(LocalTransactorTest, CommitWithoutATailIsInvalid) {
   PendOk(MakePend("a1", 1, InsertOf(TestBlock("d", 1))));
   auto result = txn_.Commit(CommitOf("a1", 1, "", {"d"}));
   ASSERT_FALSE(result);
@@ -331,7 +348,7 @@ TEST_F(LocalTransactorTest, CommitWithoutATailIsInvalid) {
   EXPECT_FALSE(LatestOf("d").has_value());
 }
 
-TEST_F(LocalTransactorTest, CommitIsIdempotent) {
+TEST_P(LocalTransactorTest, CommitIsIdempotent) {
   const Transforms t = Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1)));
   PendOk(MakePend("a1", 1, t));
   CommitOk(CommitOf("a1", 1, "tail", {"tail", "d"}));
@@ -344,7 +361,7 @@ TEST_F(LocalTransactorTest, CommitIsIdempotent) {
 
 // ---- getStatus (SPEC.md §6.7) --------------------------------------------------------------
 
-TEST_F(LocalTransactorTest, GetStatusReportsEachStatus) {
+TEST_P(LocalTransactorTest, GetStatusReportsEachStatus) {
   Land("a1", 1, "tail", Both(InsertOf(TailWith("tail", "a1")), InsertOf(TestBlock("d", 1))));
   Land("a2", 2, "tail", Both(UpdateOf("tail", {BlockOperation::Assign("n", 2)}), SetV("d", 2)));
   PendOk(MakePend("p", 3, SetV("d", 3)));
@@ -365,6 +382,12 @@ TEST_F(LocalTransactorTest, GetStatusReportsEachStatus) {
       << "a block with no state: aborted";
   EXPECT_TRUE((*result)[4].statuses.empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Transactors, LocalTransactorTest,
+                         ::testing::Values(Kind::kLocal, Kind::kNetworkOfOne),
+                         [](const ::testing::TestParamInfo<Kind>& info) {
+                           return info.param == Kind::kLocal ? "Local" : "NetworkOfOne";
+                         });
 
 }  // namespace
 }  // namespace optimystic::transactor

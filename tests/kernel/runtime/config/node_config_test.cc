@@ -74,6 +74,9 @@ void ExpectSameConfig(const NodeConfig& a, const NodeConfig& b) {
   EXPECT_EQ(a.cluster_replication, b.cluster_replication);
   EXPECT_EQ(a.cluster_virtual_nodes, b.cluster_virtual_nodes);
   EXPECT_EQ(a.cluster_seeds, b.cluster_seeds);
+  EXPECT_EQ(a.cluster_advertise, b.cluster_advertise);
+  EXPECT_EQ(a.cluster_probe_interval_ms, b.cluster_probe_interval_ms);
+  EXPECT_EQ(a.cluster_down_after_ms, b.cluster_down_after_ms);
   EXPECT_TRUE(
       SameContent(Subtree(a, {"storage", "settings"}), Subtree(b, {"storage", "settings"})));
   EXPECT_TRUE(
@@ -116,9 +119,12 @@ constexpr std::string_view kFull =
     "    counter: {settings: {start: 0}}\n"
     "  resolvers: {users: first_writer_wins, audit.log: last_writer_wins}\n"
     "cluster:\n"
-    "  replication: 3\n"
+    "  replication: 1\n"
     "  virtual_nodes: 256\n"
-    "  seeds: [tcp://10.0.0.1:7400, ipc:///run/optimystic.sock]\n";
+    "  seeds: [tcp://10.0.0.1:7400, ipc:///run/optimystic.sock]\n"
+    "  advertise: tcp://10.0.0.9:7400\n"
+    "  probe_interval_ms: 250\n"
+    "  down_after_ms: 1500\n";
 
 TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   auto config = Parse(kMinimal);
@@ -165,10 +171,31 @@ TEST(NodeConfig, ReadsEveryKey) {
   EXPECT_EQ(config->collection_resolvers,
             (std::map<std::string, std::string>{{"users", "first_writer_wins"},
                                                 {"audit.log", "last_writer_wins"}}));
-  EXPECT_EQ(config->cluster_replication, 3u);
+  EXPECT_EQ(config->cluster_replication, 1u);
   EXPECT_EQ(config->cluster_virtual_nodes, 256u);
   EXPECT_EQ(config->cluster_seeds,
             (std::vector<std::string>{"tcp://10.0.0.1:7400", "ipc:///run/optimystic.sock"}));
+  EXPECT_EQ(config->cluster_advertise, "tcp://10.0.0.9:7400");
+  EXPECT_EQ(config->cluster_probe_interval_ms, 250);
+  EXPECT_EQ(config->cluster_down_after_ms, 1500);
+}
+
+TEST(NodeConfig, ClusterSettingsThatCannotWorkAreRefused) {
+  const std::string with_transport =
+      std::string(kMinimal) + "transport: {plugin: tcp, listen: 'tcp://127.0.0.1:0'}\n";
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {replication: 3, seeds: [tcp://a:1]}\n")),
+              HasSubstr("cluster.replication: replication 3 across peers needs cluster "
+                        "consensus"));
+  EXPECT_TRUE(Parse(with_transport + "cluster: {replication: 3}\n")) << "a node of its own";
+  EXPECT_THAT(ErrorOf(Parse(std::string(kMinimal) + "cluster: {seeds: [tcp://a:1]}\n")),
+              HasSubstr("cluster.seeds: a node with seeds needs a transport"));
+  EXPECT_THAT(
+      ErrorOf(Parse(with_transport + "cluster: {probe_interval_ms: 1000, down_after_ms: 500}\n")),
+      HasSubstr("cluster.down_after_ms: must be at least probe_interval_ms (1000)"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {probe_interval_ms: 10}\n")),
+              HasSubstr("cluster.probe_interval_ms: expected an integer from 50 to 60000"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {advertise: 'h:1'}\n")),
+              HasSubstr("cluster.advertise: bad URL 'h:1'"));
 }
 
 TEST(NodeConfig, PluginSettingsViewsNameFileLineAndPath) {
@@ -371,7 +398,8 @@ TEST(NodeConfig, UrlValidation) {
 
 TEST(NodeConfig, OverridesReplaceAndCreateNestedMaps) {
   auto config = Parse(kMinimal, {"storage.settings.sync=false", "metrics.listen=127.0.0.1:0",
-                                 "storage.settings.deep.er.value=12", "cluster.seeds=[tcp://a:1]",
+                                 "storage.settings.deep.er.value=12", "transport.plugin=tcp",
+                                 "transport.listen=tcp://127.0.0.1:0", "cluster.seeds=[tcp://a:1]",
                                  "node.log_level=warn", "node.log_level=error"});
   ASSERT_TRUE(config) << ErrorOf(config);
   EXPECT_EQ(config->metrics_listen, "127.0.0.1:0");

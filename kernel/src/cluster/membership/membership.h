@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// Membership: the peers this node knows, whether each is up, and the ring over them (DESIGN.md
+// §7). It starts from this node and the `cluster.seeds` URLs. Every probe interval it pings
+// each known member (a member that has not answered for `down_after_ms` is down; one that
+// answers is up again) and exchanges member lists ("cluster.members", docs/protocol.md) with
+// every seed and with one other member, so that a list any node learns reaches all. A member
+// heard of only through another keeps the state it has; one heard from directly is up.
+// The ring holds every known member, up or down, so that a member that is down keeps its
+// blocks (they are unavailable, not moved; moving them is membership change, issue 8); the
+// NetworkTransactor picks each block's first reachable peer.
+// The cluster is formed once every seed has answered, has been heard of by its URL, or is
+// this node: before that the node cannot place blocks (ClusterFor is Unavailable), so that no
+// block lands on a ring that is about to change.
+// Thread-safety: every method may be called from any thread at once; views are immutable
+// snapshots.
+// Errors: Create refuses an empty peer id and a bad ring setting (InvalidArgument).
+#pragma once
+
+#include <optimystic/base/result.h>
+#include <optimystic/time/clock.h>
+#include <optimystic/transport/transport.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/membership/cluster_view.h"
+#include "cluster/ring/ring.h"
+#include "cluster/wire/repo_messages.h"
+
+namespace optimystic::cluster::membership {
+
+struct MembershipOptions {
+  uint32_t replication = 1;
+  uint32_t virtual_nodes = ring::kDefaultVirtualNodes;
+  std::vector<std::string> seeds;  // URLs of nodes to exchange member lists with
+  int64_t probe_interval_ms = 1000;
+  int64_t down_after_ms = 3000;  // a member is down once no probe succeeded for this long
+  size_t max_members = 4096;     // members beyond this, heard of from others, are ignored
+};
+
+// One immutable snapshot of what the node knows.
+struct MembershipView {
+  std::vector<Member> members;  // this node first, then by peer id
+  std::shared_ptr<const ring::Ring> ring;
+  bool formed = false;
+  std::vector<std::string> waiting_for;  // seeds not yet answered or heard of
+  const Member* Find(const std::string& peer_id) const;
+};
+
+// What the probe loop reports, for logs and metrics (optional).
+struct MembershipEvents {
+  std::function<void(const Member&)> on_up;    // a member came up (or was first heard of)
+  std::function<void(const Member&)> on_down;  // a member went down
+  std::function<void()> on_formed;             // the cluster formed
+};
+
+class Membership final {
+ public:
+  // `self` is this node as peers reach it. OWNERSHIP: `clock` must outlive the membership.
+  static Result<std::unique_ptr<Membership>> Create(wire::PeerInfo self, MembershipOptions options,
+                                                    const time::Clock& clock,
+                                                    MembershipEvents events = {});
+  ~Membership();  // stops probing
+  Membership(const Membership&) = delete;
+  Membership& operator=(const Membership&) = delete;
+
+  std::shared_ptr<const MembershipView> View() const;
+  wire::PeerInfo self() const;
+  const std::string& peer_id() const noexcept { return peer_id_; }
+  // Where peers reach this node, once its transport has bound (a listen port 0 is resolved
+  // only then).
+  void SetUrl(std::string url);
+  const MembershipOptions& options() const noexcept { return options_; }
+
+  // The peers that hold `block_id` (SPEC.md §7.2), or Unavailable while the cluster forms.
+  Result<std::vector<std::string>> ClusterFor(const std::string& block_id) const;
+  bool IsReachable(const std::string& peer_id) const;
+
+  // The answer to a "cluster.members" request: `request.from` is heard from directly (up), its
+  // members are heard of; the reply lists every member this node knows, itself included.
+  wire::MembersOk OnMembers(const wire::ClusterMembers& request);
+  // A request to `peer_id` failed in transit: it is down once down_after_ms has passed since
+  // its last answer.
+  void ReportUnreachable(const std::string& peer_id);
+
+  // One probe round, over `transport`: what the background loop runs every interval.
+  void ProbeOnce(transport::Transport& transport);
+  // Starts the background probe loop. OWNERSHIP: `transport` must outlive Stop.
+  void Start(transport::Transport& transport);
+  void Stop();
+
+ private:
+  struct Known {
+    wire::PeerInfo info;
+    bool up = true;
+    int64_t last_answer_ms = 0;
+  };
+
+  Membership(wire::PeerInfo self, MembershipOptions options, const time::Clock& clock,
+             MembershipEvents events);
+  // Merges `info` (heard from directly when `direct`). REQUIRES: mu_ held. Returns whether the
+  // member set changed.
+  bool MergeLocked(const wire::PeerInfo& info, bool direct, int64_t now_ms,
+                   std::vector<Member>& came_up);
+  void SetUpLocked(Known& known, bool up, std::vector<Member>& came_up,
+                   std::vector<Member>& went_down);
+  // Rebuilds the published view. REQUIRES: mu_ held.
+  void PublishLocked();
+  std::vector<wire::PeerInfo> ListLocked() const;
+  void Notify(const std::vector<Member>& came_up, const std::vector<Member>& went_down,
+              bool formed_now);
+  Member AsMember(const Known& known) const;
+
+  const std::string peer_id_;
+  wire::PeerInfo self_;  // guarded by mu_
+  const MembershipOptions options_;
+  const time::Clock& clock_;
+  const MembershipEvents events_;
+
+  mutable std::mutex mu_;
+  std::vector<Known> known_;                 // others, sorted by peer id
+  std::vector<std::string> seeds_answered_;  // seed URLs that answered an exchange
+  std::shared_ptr<const MembershipView> view_;
+  bool formed_ = false;
+  std::mt19937_64 random_;
+  std::atomic<uint64_t> next_request_id_{1};
+
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;
+  std::thread loop_;
+};
+
+}  // namespace optimystic::cluster::membership

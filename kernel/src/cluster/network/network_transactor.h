@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// NetworkTransactor: the Transactor (SPEC.md §6.1, §7.3) over the peers of a cluster. Each
+// block is served by its coordinator, the first reachable peer of its cluster (PeerNetwork);
+// blocks are batched per coordinator and batches run in parallel.
+// - get: batches by coordinator; a peer that fails is excluded and its blocks retried with the
+//   next peer of their clusters; an answer that is missing, unavailable or "unconfirmed ahead"
+//   gets one second chance from another peer; answers merge by rank (SPEC.md §7.3 get step 3).
+//   A block no peer answered for is Unavailable "some peers did not complete: ...".
+// - pend: batches by coordinator, each with its blocks' transforms and the read dependencies
+//   of the blocks that peer coordinates; the peers of a successful pend are remembered for the
+//   commit. When any batch fails, the batches that pended are cancelled in the background, and
+//   the result is one StaleFailure merged from the refusals (conflict when any is, the first
+//   reason, the highest stale_at, missing grouped by action) or else the first error.
+// - commit: log-first (CommitLogFirst): when one peer holds every block it commits them all in
+//   one step, as a single node does; otherwise header, then tail, then the rest in parallel.
+// - cancel and getStatus: batched by coordinator.
+// A node that is its own whole cluster (replication 1, no seeds) runs exactly this path with
+// one local peer, which is the single-node behaviour.
+// Thread-safety: every method may be called from any thread at once.
+// Errors: as Transactor; Unavailable naming the block and its cluster when every peer that
+// holds a block has failed.
+#pragma once
+
+#include <optimystic/base/result.h>
+#include <optimystic/transactor/transactor.h>
+#include <optimystic/transactor/transactor_types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/network/peer_network.h"
+#include "core/transactor/log_first_commit.h"
+
+namespace optimystic::cluster::network {
+
+struct NetworkTransactorOptions {
+  // Called once per block that did not take an action after its tail had (optional; must be
+  // thread-safe). Core has no logger; the owner logs or counts.
+  std::function<void(const transactor::LaggingCommit&)> on_lagging_commit;
+  // Pends whose peers are remembered for their commit; the oldest is forgotten first (its
+  // commit then asks the blocks' coordinators again).
+  size_t remembered_pends = 1000;
+};
+
+class NetworkTransactor final : public transactor::Transactor {
+ public:
+  // OWNERSHIP: `network` must outlive the transactor.
+  explicit NetworkTransactor(PeerNetwork& network, NetworkTransactorOptions options = {});
+  ~NetworkTransactor() override;  // waits for background cancels
+  NetworkTransactor(const NetworkTransactor&) = delete;
+  NetworkTransactor& operator=(const NetworkTransactor&) = delete;
+
+  Result<transactor::GetBlockResults> Get(const transactor::BlockGets& gets) override;
+  Result<std::vector<transactor::BlockActionStatus>> GetStatus(
+      const std::vector<transactor::ActionBlocks>& actions) override;
+  Result<transactor::PendResult> Pend(const transactor::PendRequest& request) override;
+  Result<transactor::CommitResult> Commit(const transactor::CommitRequest& request) override;
+  Status Cancel(const transactor::ActionBlocks& actions) override;
+
+  uint64_t lagging_commits() const noexcept { return lagging_commits_.load(); }
+  // Requests retried with another peer after one failed, since construction.
+  uint64_t retries() const noexcept { return retries_.load(); }
+
+  // Blocks until no background cancel is queued or running; for tests.
+  void WaitForBackgroundWork();
+
+ private:
+  using PeerBlocks = std::map<std::string, std::vector<transactor::BlockId>>;
+
+  // The coordinator of `block_id`: the first reachable peer of its cluster not in `excluded`,
+  // else the first not excluded (reachability may be stale), else Unavailable.
+  Result<std::string> CoordinatorOf(const transactor::BlockId& block_id,
+                                    const std::set<std::string>& excluded);
+  Result<PeerBlocks> GroupByCoordinator(const std::vector<transactor::BlockId>& block_ids,
+                                        const std::set<std::string>& excluded);
+  template <typename R>
+  struct Batches;
+  template <typename R>
+  using BatchOp = std::function<Result<R>(const std::string& peer,
+                                          const std::vector<transactor::BlockId>& blocks)>;
+  // Runs `op` on each coordinator's batch of `block_ids`, in parallel; a batch whose peer fails
+  // is regrouped without that peer and retried, until it succeeds or its blocks have no peer
+  // left (then Batches::error holds the first failure, the root cause).
+  template <typename R>
+  Batches<R> RunBatches(const std::vector<transactor::BlockId>& block_ids,
+                        std::set<std::string> excluded, const BatchOp<R>& op);
+  // The peers that pended `action_id`'s blocks, when remembered.
+  std::map<transactor::BlockId, std::string> RememberedPeers(const transactor::ActionId& id);
+  void Remember(const transactor::ActionId& id, std::map<transactor::BlockId, std::string> peers);
+  void Forget(const transactor::ActionId& id);
+  void CancelInBackground(std::map<std::string, transactor::ActionBlocks> batches);
+  void RunBackground();
+
+  PeerNetwork& network_;
+  const NetworkTransactorOptions options_;
+  std::atomic<uint64_t> lagging_commits_{0};
+  std::atomic<uint64_t> retries_{0};
+
+  std::mutex remembered_mu_;
+  std::map<transactor::ActionId, std::map<transactor::BlockId, std::string>> remembered_;
+  std::deque<transactor::ActionId> remembered_order_;
+
+  std::mutex background_mu_;
+  std::condition_variable background_cv_;
+  std::deque<std::function<void()>> background_;
+  size_t background_running_ = 0;
+  bool stopping_ = false;
+  std::thread background_thread_;  // started with the first background task
+};
+
+}  // namespace optimystic::cluster::network
