@@ -16,7 +16,10 @@
 #include "core/collection/collection.h"
 #include "core/collection/latch_table.h"
 #include "core/repository/repository.h"
-#include "core/transactor/local_transactor.h"
+#include "cluster/membership/membership.h"
+#include "cluster/network/membership_network.h"
+#include "cluster/network/network_transactor.h"
+#include "cluster/network/peer_repo.h"
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -106,7 +109,7 @@ enum class Section : uint8_t {
   kApply,       // the tree type's ValidateAction/ApplyAction: the B+tree work
   kGet,         // transactor Get/GetStatus: repository reads (and read-driven promotion)
   kPend,        // the repository's pend work, engine writes excluded
-  kCommit,      // LocalTransactor + repository commit work, engine writes excluded
+  kCommit,      // transactor + repository commit work, engine writes excluded
   kWrite,       // StorageEngine::Write: RocksDB WriteBatch and WAL fsync
   kCount,
 };
@@ -115,7 +118,7 @@ constexpr size_t kSections = static_cast<size_t>(Section::kCount);
 // Which step of a commit made an engine write.
 enum class WriteKind : uint8_t {
   kPend = 0,   // the pend of every touched block
-  kCommit,     // LocalTransactor's first commit write: every block in one batch
+  kCommit,     // the transactor's first commit write: every block in one batch
   kFallback,   // later commit writes: the log-first sequence after a block refused
   kPromotion,  // a write during a get (read-driven promotion)
   kOther,
@@ -193,7 +196,7 @@ class CostProbe {
   void Stop() { recording_ = false; }
   CommitCosts& costs() { return costs_; }
 
-  // LocalTransactor first commits every block in one batch and only after a refusal goes
+  // The transactor first commits every block in one batch and only after a refusal goes
   // log-first block group by block group (local_transactor.h); the n-th engine write of a commit
   // is classified by that order.
   void BeginCommit() { commit_writes_ = 0; }
@@ -387,7 +390,11 @@ struct TreeStack {
   CostProbe probe;
   std::unique_ptr<CountingEngine> counting;
   std::unique_ptr<core::repository::Repository> repository;
-  std::unique_ptr<transactor::LocalTransactor> local;
+  // What a node without seeds runs: its membership of one and the NetworkTransactor over it.
+  std::unique_ptr<cluster::network::LocalPeerRepo> local_repo;
+  std::unique_ptr<cluster::membership::Membership> membership;
+  std::unique_ptr<cluster::network::MembershipNetwork> network;
+  std::unique_ptr<cluster::network::NetworkTransactor> local;
   std::unique_ptr<TimedTransactor> transactor;
   plugins::collection_tree::TreeCollectionType tree;
   std::unique_ptr<TimedType> type;
@@ -405,7 +412,13 @@ Status OpenTreeStack(TreeStack& s, SyncMode mode) {
   s.counting = std::make_unique<CountingEngine>(s.rocksdb->engine(), s.probe, sync_all);
   s.repository = std::make_unique<core::repository::Repository>(
       *s.counting, core::repository::RepositoryOptions{.sync = true});
-  s.local = std::make_unique<transactor::LocalTransactor>(*s.repository);
+  s.local_repo = std::make_unique<cluster::network::LocalPeerRepo>(*s.repository);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      s.membership, cluster::membership::Membership::Create(
+                        cluster::wire::PeerInfo{"bench", "", ""}, {}, s.clock));
+  s.network = std::make_unique<cluster::network::MembershipNetwork>(
+      *s.membership, *s.local_repo, nullptr, cluster::wire::CallOptions{});
+  s.local = std::make_unique<cluster::network::NetworkTransactor>(*s.network);
   s.transactor = std::make_unique<TimedTransactor>(*s.local, s.probe);
   s.type = std::make_unique<TimedType>(s.tree, s.probe);
   core::collection::CollectionServices services;
