@@ -12,6 +12,7 @@
 #include "support/http_get.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
+#include "support/test_certs.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -67,35 +68,77 @@ std::string Capture(const std::string& text, const std::string& pattern) {
   return ::testing::AssertionSuccess();
 }
 
-class ClusterNodeTest : public ::testing::Test {
+// Real nodes started from one of the example deployments in config/.
+class ClusterNodes : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // Starts the `n` nodes of config/<example>/ at once, as an operator starting a cluster
+  // would (none waits for the others), and waits until each sees all of them up. With `tls`,
+  // every node gets a certificate of one test CA in place of the example's files.
+  void StartCluster(const std::string& example, int n, bool tls = false) {
+    example_ = example;
+    n_ = n;
+    if (tls) {
+      auto ca = test::TestCertificateAuthority::Create(dir_.path(), "cluster");
+      ASSERT_TRUE(ca.has_value()) << ca.status().ToString();
+      ca_.emplace(std::move(*ca));
+      auto client = ca_->Issue("client");
+      ASSERT_TRUE(client.has_value());
+      client_tls_ = *client;
+    }
     std::string seeds;
-    for (int i = 0; i < kNodes; ++i) {
+    for (int i = 0; i < n; ++i) {
       ports_.push_back(FreePort());
       ASSERT_GT(ports_.back(), 0);
       seeds += std::string(i == 0 ? "" : ", ") + Url(i);
+      if (tls) {
+        auto files = ca_->Issue("node" + std::to_string(i + 1));
+        ASSERT_TRUE(files.has_value());
+        node_tls_.push_back(*files);
+      }
     }
     seeds_ = "[" + seeds + "]";
-    nodes_.resize(kNodes);
-    // All at once, as an operator starting a cluster would: none waits for the others.
-    for (int i = 0; i < kNodes; ++i) StartNode(i);
-    for (int i = 0; i < kNodes; ++i) WaitReady(i);
-    for (int i = 0; i < kNodes; ++i) {
-      ASSERT_TRUE(WaitForMembers(i, kNodes, 0)) << "node " << i << " never saw the cluster";
+    nodes_.resize(n);
+    metrics_ports_.resize(n);
+    for (int i = 0; i < n; ++i) StartNode(i);
+    for (int i = 0; i < n; ++i) WaitReady(i);
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(WaitForMembers(i, n, 0)) << "node " << i << " never saw the cluster";
     }
   }
 
   std::string Url(int i) const { return "tcp://127.0.0.1:" + std::to_string(ports_[i]); }
 
+  // The node's command line: the example's file, with data dir, ports, seeds (and
+  // certificates) moved so that runs do not collide.
+  std::vector<std::string> NodeArgs(int i) const {
+    // A node beyond the example's (an intruder) uses the last file with its own data and port.
+    const std::string file = std::string(OPTIMYSTIC_SOURCE_DIR) + "/config/" + example_ + "/node" +
+                             std::to_string(std::min(i, n_ - 1) + 1) + ".yaml";
+    std::vector<std::string> args = {
+        OPTIMYSTIC_NODE_BINARY,
+        "--config",
+        file,
+        "--set",
+        "node.data_dir=" + dir_.path() + "/node" + std::to_string(i + 1),
+        "--set",
+        "transport.listen=" + Url(i),
+        "--set",
+        "metrics.listen=127.0.0.1:0",
+        "--set",
+        "cluster.seeds=" + seeds_};
+    if (!node_tls_.empty()) {
+      for (const auto& [key, value] : {std::pair{"ca_file", node_tls_[i].ca_file},
+                                       std::pair{"cert_file", node_tls_[i].cert_file},
+                                       std::pair{"key_file", node_tls_[i].key_file}}) {
+        args.insert(args.end(),
+                    {"--set", std::string("transport.settings.tls.") + key + "=" + value});
+      }
+    }
+    return args;
+  }
+
   void StartNode(int i) {
-    const std::string file = std::string(OPTIMYSTIC_SOURCE_DIR) + "/config/cluster/node" +
-                             std::to_string(i + 1) + ".yaml";
-    nodes_[i] = std::make_unique<Subprocess>(
-        std::vector<std::string>{OPTIMYSTIC_NODE_BINARY, "--config", file, "--set",
-                                 "node.data_dir=" + dir_.path() + "/node" + std::to_string(i + 1),
-                                 "--set", "transport.listen=" + Url(i), "--set",
-                                 "metrics.listen=127.0.0.1:0", "--set", "cluster.seeds=" + seeds_});
+    nodes_[i] = std::make_unique<Subprocess>(NodeArgs(i));
     ASSERT_TRUE(nodes_[i]->Start());
   }
 
@@ -104,12 +147,17 @@ class ClusterNodeTest : public ::testing::Test {
     ASSERT_TRUE(ready) << nodes_[i]->stderr_text();
     const std::string port = Capture(*ready, "metrics=http://127\\.0\\.0\\.1:([0-9]+)/metrics");
     ASSERT_FALSE(port.empty()) << *ready;
-    if (metrics_ports_.size() < kNodes) metrics_ports_.resize(kNodes);
     metrics_ports_[i] = std::stoi(port);
   }
 
+  // The CLI against node `node`, with the client certificate when the cluster runs TLS.
   RunResult Cli(int node, std::vector<std::string> args) {
-    args.insert(args.begin(), {OPTIMYSTIC_CLI_BINARY, "--node", Url(node)});
+    std::vector<std::string> head = {OPTIMYSTIC_CLI_BINARY, "--node", Url(node)};
+    if (client_tls_) {
+      head.insert(head.end(), {"--tls-ca", client_tls_->ca_file, "--tls-cert",
+                               client_tls_->cert_file, "--tls-key", client_tls_->key_file});
+    }
+    args.insert(args.begin(), head.begin(), head.end());
     return test::RunToExit(std::move(args));
   }
 
@@ -147,10 +195,20 @@ class ClusterNodeTest : public ::testing::Test {
   }
 
   test::TempDir dir_;
+  std::string example_;
+  int n_ = 0;
   std::vector<int> ports_;
   std::vector<int> metrics_ports_;
   std::string seeds_;
+  std::optional<test::TestCertificateAuthority> ca_;
+  std::vector<test::CertFiles> node_tls_;
+  std::optional<test::CertFiles> client_tls_;
   std::vector<std::unique_ptr<Subprocess>> nodes_;
+};
+
+class ClusterNodeTest : public ClusterNodes {
+ protected:
+  void SetUp() override { StartCluster("cluster", kNodes); }
 };
 
 TEST_F(ClusterNodeTest, EveryNodeSeesTheOthersUpWithTheirShareOfTheRing) {
@@ -279,6 +337,57 @@ TEST_F(ClusterNodeTest, AKilledNodeIsDownItsBlocksUnavailableAndItComesBackWithT
     ASSERT_TRUE(Succeeded(got)) << "hits" << c;
     EXPECT_NE(got.out.find('5'), std::string::npos) << got.out;
   }
+}
+
+// config/cluster-5: five nodes; every node writes, every other reads.
+TEST_F(ClusterNodes, FiveNodesFromTheExampleShareCollections) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster("cluster-5", 5));
+  for (int w = 0; w < 5; ++w) {
+    ASSERT_TRUE(Succeeded(Cli(
+        w, {"diary", "append", "log" + std::to_string(w), "{\"by\":" + std::to_string(w) + "}"})));
+  }
+  for (int w = 0; w < 5; ++w) {
+    for (int r = 0; r < 5; ++r) {
+      if (r == w) continue;
+      RunResult got = Cli(r, {"--json", "diary", "read", "log" + std::to_string(w)});
+      ASSERT_TRUE(Succeeded(got)) << "log" << w << " through node " << r;
+      EXPECT_NE(got.out.find("\"by\":" + std::to_string(w)), std::string::npos) << got.out;
+    }
+  }
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Metric(i, "optimystic_cluster_members{state=\"up\"}"), 5) << "node " << i;
+  }
+}
+
+// config/cluster-tls: the nodes talk mutual TLS; the CLI needs a certificate of the CA; a node
+// whose certificate another CA signed never joins.
+TEST_F(ClusterNodes, ATlsClusterServesCertifiedClientsAndKeepsForeignPeersOut) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster("cluster-tls", kNodes, /*tls=*/true));
+  ASSERT_TRUE(Succeeded(Cli(0, {"tree", "put", "secrets", "k", "{\"v\":1}"})));
+  RunResult got = Cli(2, {"--json", "tree", "get", "secrets", "k"});
+  ASSERT_TRUE(Succeeded(got));
+  EXPECT_NE(got.out.find("\"v\":1"), std::string::npos) << got.out;
+  RunResult plain = test::RunToExit({OPTIMYSTIC_CLI_BINARY, "--node", Url(1), "status"});
+  EXPECT_EQ(plain.exit_code, 3) << "a client without TLS is not served: " << plain.err;
+
+  // An intruder with a certificate of another CA, seeded with the cluster's nodes.
+  auto other = test::TestCertificateAuthority::Create(dir_.path(), "other");
+  ASSERT_TRUE(other.has_value());
+  auto intruder_files = other->Issue("intruder");
+  ASSERT_TRUE(intruder_files.has_value());
+  ports_.push_back(FreePort());
+  node_tls_.push_back(*intruder_files);
+  nodes_.resize(n_ + 1);
+  metrics_ports_.resize(n_ + 1);
+  nodes_[n_] = std::make_unique<Subprocess>(NodeArgs(n_));
+  ASSERT_TRUE(nodes_[n_]->Start());
+  ASSERT_NO_FATAL_FAILURE(WaitReady(n_));
+  std::this_thread::sleep_for(3s);  // six probe rounds
+  for (int i = 0; i < n_; ++i) {
+    EXPECT_EQ(ClusterSeenBy(i)["members"].size(), 3u) << "node " << i << " let the intruder in";
+  }
+  EXPECT_EQ(Metric(n_, "optimystic_cluster_formed"), 0) << "the intruder reached no seed";
+  EXPECT_EQ(Metric(n_, "optimystic_cluster_members{state=\"up\"}"), 1);
 }
 
 }  // namespace

@@ -49,8 +49,8 @@ const std::vector<VerbSpec>& Verbs() {
 
 // Options every command takes.
 const std::set<std::string>& GlobalOptions() {
-  static const std::set<std::string> options = {"help",        "node",       "json",
-                                                "string-keys", "timeout-ms", "args"};
+  static const std::set<std::string> options = {
+      "help", "node", "json", "string-keys", "timeout-ms", "tls-ca", "tls-cert", "tls-key", "args"};
   return options;
 }
 
@@ -62,6 +62,9 @@ po::options_description Options() {
       ("json", po::bool_switch(), "")                //
       ("string-keys", po::bool_switch(), "")         //
       ("timeout-ms", po::value<std::string>(), "")   //
+      ("tls-ca", po::value<std::string>(), "")       //
+      ("tls-cert", po::value<std::string>(), "")     //
+      ("tls-key", po::value<std::string>(), "")      //
       ("from", po::value<std::string>(), "")         //
       ("to", po::value<std::string>(), "")           //
       ("desc", po::bool_switch(), "")                //
@@ -256,6 +259,15 @@ Result<CliCommand> ParseCommandLine(const std::vector<std::string>& args,
                                 ParseCount(Text(vm, "timeout-ms"), "--timeout-ms", 1, 3600000));
     cmd.timeout_ms = static_cast<int64_t>(ms);
   }
+  const int tls_given = IsSet(vm, "tls-ca") + IsSet(vm, "tls-cert") + IsSet(vm, "tls-key");
+  if (tls_given != 0 && tls_given != 3) {
+    return Status::InvalidArgument("--tls-ca, --tls-cert and --tls-key go together");
+  }
+  if (tls_given == 3) {
+    cmd.tls_ca = Text(vm, "tls-ca");
+    cmd.tls_cert = Text(vm, "tls-cert");
+    cmd.tls_key = Text(vm, "tls-key");
+  }
   const std::vector<std::string> words =
       vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
   size_t used = 0;
@@ -268,7 +280,8 @@ Result<CliCommand> ParseCommandLine(const std::vector<std::string>& args,
 }
 
 std::string UsageText() {
-  return R"(usage: optimystic [--node URL] [--json] [--string-keys] [--timeout-ms MS] COMMAND ...
+  return R"(usage: optimystic [--node URL] [--json] [--string-keys] [--timeout-ms MS] [--tls-ca FILE
+                  --tls-cert FILE --tls-key FILE] COMMAND ...
 
 Talks to an optimystic node (default tcp://127.0.0.1:7400, or $OPTIMYSTIC_NODE).
 
@@ -298,6 +311,9 @@ Options:
   --json            print JSON for scripts instead of text
   --string-keys     keep keys that look like numbers as text
   --timeout-ms MS   give up on a request after MS milliseconds (default 10000)
+  --tls-ca FILE --tls-cert FILE --tls-key FILE
+                    talk TLS to a node whose transport has a tls: block: the cluster CA,
+                    and a certificate it signed with its key (all three together)
   --help            print this text
 
 Exit status: 0 ok, 1 the node refused the request, 2 usage or bad input,

@@ -45,6 +45,9 @@ struct CliCommand {
   bool json = false;  // --json: machine-readable output
   KeyMode key_mode = KeyMode::kNumbersAsNumbers;
   int64_t timeout_ms = kDefaultTimeoutMs;
+  std::string tls_ca;  // --tls-ca, --tls-cert, --tls-key: all set or all empty
+  std::string tls_cert;
+  std::string tls_key;
   std::string collection;
   block::Value key;                  // tree put, get, delete
   block::Value value;                // tree put's entry, diary append's entry

@@ -192,10 +192,9 @@ void PrintCluster(const Value& cluster, CliIo& io) {
     auto self = m.find("self");
     const bool is_self = self != m.end() && self->is_boolean() && self->get<bool>();
     auto url = m.find("url");
-    const std::string at =
-        url != m.end() && url->is_string() && !url->get<std::string>().empty()
-            ? "  " + url->get<std::string>()
-            : "";
+    const std::string at = url != m.end() && url->is_string() && !url->get<std::string>().empty()
+                               ? "  " + url->get<std::string>()
+                               : "";
     io.out << "member    " << Shown(m, "peerId") << "  " << Shown(m, "state") << "  " << share
            << " of the ring" << at << (is_self ? "  (this node)" : "") << "\n";
   }

@@ -32,6 +32,10 @@ int Run(const cli::CliCommand& command) {
   auto metrics = optimystic::transport::TransportMetrics::Create(host.metrics(), "tcp");
   optimystic::plugins::transport_tcp::TcpTransportOptions options;
   options.threads = 1;
+  if (!command.tls_ca.empty()) {
+    options.tls = optimystic::plugins::transport_tcp::TcpTlsOptions{
+        command.tls_ca, command.tls_cert, command.tls_key};
+  }
   auto transport =
       metrics ? optimystic::plugins::transport_tcp::TcpTransport::Create(options, host, *metrics)
               : metrics.status();

@@ -93,6 +93,20 @@ TEST(CliCommand, GlobalOptionsGoAnywhere) {
   EXPECT_EQ(Parse({"--node=tcp://h:1", "status"})->node_url, "tcp://h:1");
 }
 
+TEST(CliCommand, TlsFilesGoTogether) {
+  Result<CliCommand> cmd =
+      Parse({"status", "--tls-ca", "ca.pem", "--tls-cert", "c.pem", "--tls-key", "c.key"});
+  ASSERT_TRUE(cmd.has_value()) << cmd.status().ToString();
+  EXPECT_EQ(cmd->tls_ca, "ca.pem");
+  EXPECT_EQ(cmd->tls_cert, "c.pem");
+  EXPECT_EQ(cmd->tls_key, "c.key");
+  EXPECT_TRUE(Parse({"status"})->tls_ca.empty());
+  EXPECT_EQ(ErrorOf({"status", "--tls-ca", "ca.pem"}),
+            "--tls-ca, --tls-cert and --tls-key go together");
+  EXPECT_EQ(ErrorOf({"--tls-cert", "c.pem", "--tls-key", "c.key", "status"}),
+            "--tls-ca, --tls-cert and --tls-key go together");
+}
+
 TEST(CliCommand, TheNodeComesFromTheFlagThenTheEnvironmentThenTheDefault) {
   EXPECT_EQ(Parse({"status"}, "tcp://env:1")->node_url, "tcp://env:1");
   EXPECT_EQ(Parse({"--node", "tcp://flag:2", "status"}, "tcp://env:1")->node_url, "tcp://flag:2");

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "cluster/network/id_list.h"
 #include "cluster/wire/wire_call.h"
 
 namespace optimystic::cluster::network {
@@ -39,17 +40,6 @@ void ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
   for (auto& f : others) {
     f.get();
   }
-}
-
-std::string JoinIds(const std::vector<std::string>& ids, size_t limit = 5) {
-  std::string out;
-  for (size_t i = 0; i < ids.size() && i < limit; ++i) {
-    out += (i == 0 ? "" : ", ") + ids[i];
-  }
-  if (ids.size() > limit) {
-    out += " and " + std::to_string(ids.size() - limit) + " more";
-  }
-  return out;
 }
 
 std::vector<BlockId> Distinct(std::vector<BlockId> ids) {
@@ -159,7 +149,7 @@ Result<std::string> NetworkTransactor::CoordinatorOf(const BlockId& block_id,
     return *fallback;
   }
   return Status::Unavailable("no peer left to ask for block " + block_id +
-                             " (its cluster: " + JoinIds(cluster) + ")");
+                             " (its cluster: " + ListIds(cluster) + ")");
 }
 
 Result<NetworkTransactor::PeerBlocks> NetworkTransactor::GroupByCoordinator(
@@ -294,7 +284,7 @@ Result<GetBlockResults> NetworkTransactor::Get(const transactor::BlockGets& gets
   if (!incomplete.empty()) {
     std::string cause = first.error ? ": " + first.error->ToString() : "";
     return Status::Unavailable("some peers did not complete: no answer for block(s) " +
-                               JoinIds(incomplete) + cause);
+                               ListIds(incomplete) + cause);
   }
   return merged;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "cluster/network/id_list.h"
 #include "cluster/wire/repo_messages.h"
 
 namespace optimystic::cluster::network {
@@ -31,14 +32,7 @@ Status RepoService::CheckResponsible(const std::vector<block::BlockId>& block_id
   if (elsewhere.empty()) {
     return Status::Ok();
   }
-  std::string list;
-  for (size_t i = 0; i < elsewhere.size() && i < 5; ++i) {
-    list += (i == 0 ? "" : ", ") + elsewhere[i];
-  }
-  if (elsewhere.size() > 5) {
-    list += " and " + std::to_string(elsewhere.size() - 5) + " more";
-  }
-  return Status::Unavailable("not responsible for block(s): " + list);
+  return Status::Unavailable("not responsible for block(s): " + ListIds(elsewhere));
 }
 
 Result<Reply> RepoService::Handle(const wire::Envelope& request) noexcept {
