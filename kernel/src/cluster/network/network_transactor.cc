@@ -518,14 +518,20 @@ void NetworkTransactor::CancelInBackground(std::map<std::string, ActionBlocks> b
   if (batches.empty()) {
     return;
   }
-  std::lock_guard lock(background_mu_);
+  std::vector<std::function<void()>> tasks;
   for (auto& [peer, blocks] : batches) {
-    background_.push_back([this, peer = peer, blocks = std::move(blocks)] {
+    tasks.push_back([this, peer = peer, blocks = std::move(blocks)] {
       // Best effort: a pend left behind is a pending record only, which no reader applies
       // unless its action commits.
       (void)network_.RepoOf(peer).Cancel(blocks);
     });
   }
+  if (options_.run_in_background) {
+    for (auto& task : tasks) options_.run_in_background(std::move(task));
+    return;
+  }
+  std::lock_guard lock(background_mu_);
+  for (auto& task : tasks) background_.push_back(std::move(task));
   if (!background_thread_.joinable()) {
     background_thread_ = std::thread([this] { RunBackground(); });
   }

@@ -49,6 +49,10 @@ struct NetworkTransactorOptions {
   // Pends whose peers are remembered for their commit; the oldest is forgotten first (its
   // commit then asks the blocks' coordinators again).
   size_t remembered_pends = 1000;
+  // Runs background work (cancels of failed pends). Unset: the transactor's own thread. A
+  // simulation passes one that queues the work and runs it between operations, so that a
+  // seeded run replays exactly.
+  std::function<void(std::function<void()>)> run_in_background;
 };
 
 class NetworkTransactor final : public transactor::Transactor {
