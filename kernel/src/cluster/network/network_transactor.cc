@@ -346,6 +346,9 @@ Result<PendResult> NetworkTransactor::Pend(const PendRequest& request) {
   };
   auto pend = [&](const std::string& peer,
                   const std::vector<BlockId>& blocks) -> Result<PendResult> {
+    if (blocks.size() == all.size()) {
+      return network_.RepoOf(peer).Pend(request);  // one peer holds it all: nothing to split
+    }
     PendRequest part = request;
     part.transforms = Restrict(request.transforms, written_of(blocks));
     part.reads.clear();
