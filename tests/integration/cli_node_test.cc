@@ -17,6 +17,7 @@
 #include "storage/file/file_storage_engine.h"
 #include "storage/rocksdb/rocksdb_storage_engine.h"
 #include "support/settings_nodes.h"
+#include "support/run_checks.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "support/test_host.h"
@@ -38,31 +39,19 @@ namespace optimystic {
 namespace {
 
 using block::Value;
+using test::Capture;
 using test::RunResult;
 using test::Subprocess;
+using test::Succeeded;
 using namespace std::chrono_literals;
 
 constexpr uint32_t kMaxMessageBytes = 64 * 1024;  // the node's limit in these tests
 constexpr int kImportLines = 10'000;
 
-std::string Capture(const std::string& text, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
-}
-
 // The JSON document printed on stdout, or a discarded value when it does not parse.
 Value ParseJson(const std::string& text) { return Value::parse(text, nullptr, false); }
 
 size_t LineCount(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
-
-// A CLI run that succeeded: exit 0 and nothing on stderr (unless `quiet_stderr` is false).
-::testing::AssertionResult Succeeded(const RunResult& r, bool quiet_stderr = true) {
-  if (r.exit_code != 0 || (quiet_stderr && !r.err.empty())) {
-    return ::testing::AssertionFailure()
-           << "exit " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err;
-  }
-  return ::testing::AssertionSuccess();
-}
 
 // A CLI run refused with exit `code` and one error line (a usage line may follow for exit 2)
 // starting "optimystic: " and containing `needle`; nothing on stdout.

@@ -10,6 +10,7 @@
 #include <optimystic/block/value.h>
 
 #include "support/http_get.h"
+#include "support/run_checks.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
@@ -32,8 +33,10 @@ namespace optimystic {
 namespace {
 
 using block::Value;
+using test::Capture;
 using test::RunResult;
 using test::Subprocess;
+using test::Succeeded;
 using namespace std::chrono_literals;
 
 constexpr int kNodes = 3;
@@ -53,19 +56,6 @@ int FreePort() {
   }
   ::close(fd);
   return port;
-}
-
-std::string Capture(const std::string& text, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
-}
-
-::testing::AssertionResult Succeeded(const RunResult& r) {
-  if (r.exit_code != 0 || !r.err.empty()) {
-    return ::testing::AssertionFailure()
-           << "exit " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err;
-  }
-  return ::testing::AssertionSuccess();
 }
 
 // Real nodes started from one of the example deployments in config/.

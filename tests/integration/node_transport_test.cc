@@ -11,6 +11,7 @@
 #include "cluster/wire/messages.h"
 #include "support/http_get.h"
 #include "support/settings_nodes.h"
+#include "support/run_checks.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
@@ -33,6 +34,7 @@ namespace {
 
 using cluster::wire::Envelope;
 using cluster::wire::MessageType;
+using test::Capture;
 using test::Subprocess;
 using namespace std::chrono_literals;
 
@@ -65,11 +67,6 @@ std::string Ping(uint64_t request_id) {
   Result<std::string> bytes = cluster::wire::EncodeEnvelope(ping);
   EXPECT_TRUE(bytes.has_value()) << bytes.status().ToString();
   return bytes.value_or("");
-}
-
-std::string Capture(const std::string& line, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(line, m, std::regex(pattern)) ? m[1].str() : "";
 }
 
 class NodeTransportTest : public ::testing::Test {
