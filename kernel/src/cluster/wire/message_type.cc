@@ -34,6 +34,10 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kRepoCancelOk, "repo.cancel.ok"},
     {MessageType::kClusterMembers, "cluster.members"},
     {MessageType::kMembersOk, "members.ok"},
+    {MessageType::kClusterUpdate, "cluster.update"},
+    {MessageType::kClusterUpdateOk, "cluster.update.ok"},
+    {MessageType::kRepoHistory, "repo.history"},
+    {MessageType::kRepoHistoryOk, "repo.history.ok"},
 }};
 
 }  // namespace

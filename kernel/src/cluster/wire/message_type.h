@@ -43,10 +43,15 @@ enum class MessageType : uint8_t {
   kRepoCancelOk = 22,    // "repo.cancel.ok": {}
   kClusterMembers = 23,  // "cluster.members": {from, members}
   kMembersOk = 24,       // "members.ok": {members}
+  // Cluster consensus (SPEC.md §7.4): records of signed votes, and a lagging replica's catch-up.
+  kClusterUpdate = 25,    // "cluster.update": {record}
+  kClusterUpdateOk = 26,  // "cluster.update.ok": {record, executed, pend?, commit?}
+  kRepoHistory = 27,      // "repo.history": {blockId, afterRev}
+  kRepoHistoryOk = 28,    // "repo.history.ok": {actions}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 25;
+inline constexpr size_t kMessageTypeCount = 29;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

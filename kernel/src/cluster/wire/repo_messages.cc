@@ -88,6 +88,23 @@ constexpr const char* kTransformsKey = "transforms";
 constexpr const char* kUnavailableKey = "unavailable";
 constexpr const char* kUnconfirmedAheadRevKey = "unconfirmedAheadRev";
 constexpr const char* kUrlKey = "url";
+constexpr const char* kAfterRevKey = "afterRev";
+constexpr const char* kCancelKey = "cancel";
+constexpr const char* kCommitKey = "commit";
+constexpr const char* kCommitsKey = "commits";
+constexpr const char* kExecutedKey = "executed";
+constexpr const char* kExpirationKey = "expiration";
+constexpr const char* kHeadsKey = "heads";
+constexpr const char* kMembershipDigestKey = "membershipDigest";
+constexpr const char* kMessageHashKey = "messageHash";
+constexpr const char* kMessageKey = "message";
+constexpr const char* kOpKey = "op";
+constexpr const char* kPeersKey = "peers";
+constexpr const char* kPendKey = "pend";
+constexpr const char* kPromisesKey = "promises";
+constexpr const char* kRecordKey = "record";
+constexpr const char* kSignatureKey = "signature";
+constexpr const char* kTypeKey = "type";
 // The members of the codec's Transforms form (block_format.md), counted before it is read.
 constexpr std::array<const char*, 3> kTransformsMembers = {"inserts", "updates", "deletes"};
 
@@ -121,6 +138,18 @@ constexpr std::array<EnumName<ActionStatus>, 5> kStatusNames = {{
     {ActionStatus::kCheckpointed, "checkpointed"},
     {ActionStatus::kAborted, "aborted"},
     {ActionStatus::kCommittedInvalidated, "committed-invalidated"},
+}};
+
+constexpr std::array<EnumName<ConsensusOp>, 3> kOpNames = {{
+    {ConsensusOp::kPend, "pend"},
+    {ConsensusOp::kCommit, "commit"},
+    {ConsensusOp::kCancel, "cancel"},
+}};
+
+constexpr std::array<EnumName<VoteType>, 3> kVoteNames = {{
+    {VoteType::kApprove, "approve"},
+    {VoteType::kReject, "reject"},
+    {VoteType::kConflict, "conflict"},
 }};
 
 // The wire name of `value`; "invalid" (which no reader accepts) for a value outside the enum.
@@ -676,6 +705,169 @@ Result<std::vector<PeerInfo>> PeerInfosAt(const Value& v, const PayloadPath& at)
   return ListAt<PeerInfo>(v, at, PeerInfoAt);
 }
 
+// ---- Consensus shapes ------------------------------------------------------------------------
+
+using Heads = std::map<BlockId, uint64_t>;
+using Votes = std::map<std::string, Vote>;
+
+Value ConsensusMessageValue(const ConsensusMessage& message) {
+  Value v = Value::object();
+  v[kOpKey] = NameOf(message.op, kOpNames);
+  if (message.pend) {
+    v[kPendKey] = PendRequestToValue(*message.pend);
+  }
+  if (message.commit) {
+    v[kCommitKey] = CommitRequestToValue(*message.commit);
+  }
+  if (message.cancel) {
+    v[kCancelKey] = ActionBlocksToValue(*message.cancel);
+  }
+  v[kExpirationKey] = message.expiration_ms;
+  return v;
+}
+
+Result<ConsensusMessage> ConsensusMessageAt(const Value& v, const PayloadPath& at) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(v, at));
+  ConsensusMessage message;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(message.op, RequiredMember<ConsensusOp>(
+                                              v, at, kOpKey, [](const Value& e, const PayloadPath& p) {
+                                                return EnumAt(e, p, kOpNames);
+                                              }));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(message.pend,
+                              OptionalMember<PendRequest>(v, at, kPendKey, PendRequestAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(message.commit,
+                              OptionalMember<CommitRequest>(v, at, kCommitKey, CommitRequestAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(message.cancel,
+                              OptionalMember<ActionBlocks>(v, at, kCancelKey, ActionBlocksAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(message.expiration_ms, Uint64Member(v, at, kExpirationKey));
+  const int present = int(message.pend.has_value()) + int(message.commit.has_value()) +
+                      int(message.cancel.has_value());
+  const bool matches = (message.op == ConsensusOp::kPend && message.pend) ||
+                       (message.op == ConsensusOp::kCommit && message.commit) ||
+                       (message.op == ConsensusOp::kCancel && message.cancel);
+  if (present != 1 || !matches) {
+    return at.Error("expected exactly the member its op '" + NameOf(message.op, kOpNames) +
+                    "' names");
+  }
+  return message;
+}
+
+Value HeadsValue(const std::map<BlockId, uint64_t>& heads) {
+  Value v = Value::object();
+  for (const auto& [id, rev] : heads) {
+    v[id] = rev;
+  }
+  return v;
+}
+
+Result<std::map<BlockId, uint64_t>> HeadsAt(const Value& v, const PayloadPath& at) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(v, at));
+  OPTIMYSTIC_RETURN_IF_ERROR(MapSizeAt(v, at));
+  std::map<BlockId, uint64_t> heads;
+  for (const auto& [id, rev] : v.items()) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(heads[id], Uint64At(rev, at.Member(id)));
+  }
+  return heads;
+}
+
+Value VoteToValue(const Vote& vote) {
+  Value v = Value::object();
+  v[kTypeKey] = NameOf(vote.type, kVoteNames);
+  v[kSignatureKey] = vote.signature;
+  if (!vote.reason.empty()) {
+    v[kReasonKey] = vote.reason;
+  }
+  if (!vote.heads.empty()) {
+    v[kHeadsKey] = HeadsValue(vote.heads);
+  }
+  return v;
+}
+
+Result<Vote> VoteAt(const Value& v, const PayloadPath& at) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(v, at));
+  Vote vote;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(vote.type, RequiredMember<VoteType>(
+                                             v, at, kTypeKey, [](const Value& e, const PayloadPath& p) {
+                                               return EnumAt(e, p, kVoteNames);
+                                             }));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(vote.signature, NonEmptyTextMember(v, at, kSignatureKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<std::string> reason,
+                              OptionalMember<std::string>(v, at, kReasonKey, TextAt));
+  vote.reason = reason.value_or("");
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<Heads> heads,
+                              OptionalMember<Heads>(v, at, kHeadsKey, HeadsAt));
+  vote.heads = heads.value_or(Heads{});
+  return vote;
+}
+
+Value VotesToValue(const std::map<std::string, Vote>& votes) {
+  Value v = Value::object();
+  for (const auto& [peer, vote] : votes) {
+    v[peer] = VoteToValue(vote);
+  }
+  return v;
+}
+
+Result<std::map<std::string, Vote>> VotesAt(const Value& v, const PayloadPath& at) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(v, at));
+  OPTIMYSTIC_RETURN_IF_ERROR(MapSizeAt(v, at));
+  std::map<std::string, Vote> votes;
+  for (const auto& [peer, vote] : v.items()) {
+    if (peer.empty()) {
+      return at.Error("a vote has an empty peer id");
+    }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(votes[peer], VoteAt(vote, at.Member(peer)));
+  }
+  return votes;
+}
+
+Value ClusterPeersToValue(const std::vector<ClusterPeer>& peers) {
+  Value out = Value::array();
+  for (const ClusterPeer& peer : peers) {
+    out.push_back(Value::object({{kPeerIdKey, peer.peer_id}, {kPublicKeyKey, peer.public_key}}));
+  }
+  return out;
+}
+
+Result<ClusterPeer> ClusterPeerAt(const Value& v, const PayloadPath& at) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(v, at));
+  ClusterPeer peer;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(peer.peer_id, NonEmptyTextMember(v, at, kPeerIdKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(peer.public_key, NonEmptyTextMember(v, at, kPublicKeyKey));
+  return peer;
+}
+
+Value ClusterRecordToValue(const ClusterRecord& record) {
+  return Value::object({{kMessageHashKey, record.message_hash},
+                        {kPeersKey, ClusterPeersToValue(record.peers)},
+                        {kMembershipDigestKey, record.membership_digest},
+                        {kMessageKey, ConsensusMessageValue(record.message)},
+                        {kPromisesKey, VotesToValue(record.promises)},
+                        {kCommitsKey, VotesToValue(record.commits)}});
+}
+
+Result<ClusterRecord> ClusterRecordAt(const Value& v, const PayloadPath& at) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(v, at));
+  ClusterRecord record;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(record.message_hash, NonEmptyTextMember(v, at, kMessageHashKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(record.peers,
+                              RequiredMember<std::vector<ClusterPeer>>(
+                                  v, at, kPeersKey, [](const Value& e, const PayloadPath& p) {
+                                    return ListAt<ClusterPeer>(e, p, ClusterPeerAt);
+                                  }));
+  if (record.peers.empty()) {
+    return at.Member(kPeersKey).Error("expected at least one peer");
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(record.membership_digest,
+                              NonEmptyTextMember(v, at, kMembershipDigestKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(record.message, RequiredMember<ConsensusMessage>(
+                                                  v, at, kMessageKey, ConsensusMessageAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(record.promises,
+                              RequiredMember<Votes>(v, at, kPromisesKey, VotesAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(record.commits, RequiredMember<Votes>(v, at, kCommitsKey, VotesAt));
+  return record;
+}
+
 // The member `key` of the payload of `message`, read by `read`.
 template <typename T, typename Read>
 Result<T> PayloadMember(const Value& payload, const char* message, const char* key, Read read) {
@@ -801,6 +993,84 @@ Result<MembersOk> MembersOkFromPayload(const Value& payload) noexcept {
   OPTIMYSTIC_ASSIGN_OR_RETURN(ok.members, PayloadMember<std::vector<PeerInfo>>(
                                               payload, "members.ok", kMembersKey, PeerInfosAt));
   return ok;
+}
+
+std::vector<BlockId> ConsensusMessage::BlockIds() const {
+  std::vector<BlockId> ids;
+  if (pend) {
+    ids = block::BlockIdsForTransforms(pend->transforms);
+  } else if (commit) {
+    ids = commit->block_ids;
+  } else if (cancel) {
+    ids = cancel->block_ids;
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+Value ConsensusMessageToValue(const ConsensusMessage& message) noexcept {
+  return ConsensusMessageValue(message);
+}
+
+Value HeadsToValue(const std::map<BlockId, uint64_t>& heads) noexcept { return HeadsValue(heads); }
+
+Value ClusterUpdateToPayload(const ClusterRecord& record) noexcept {
+  return Value::object({{kRecordKey, ClusterRecordToValue(record)}});
+}
+
+Result<ClusterRecord> ClusterUpdateFromPayload(const Value& payload) noexcept {
+  return PayloadMember<ClusterRecord>(payload, "cluster.update", kRecordKey, ClusterRecordAt);
+}
+
+Value ClusterUpdateOkToPayload(const ClusterUpdateOk& ok) noexcept {
+  Value v = Value::object({{kRecordKey, ClusterRecordToValue(ok.record)}, {kExecutedKey, ok.executed}});
+  if (ok.pend) {
+    v[kPendKey] = PendResultToValue(*ok.pend);
+  }
+  if (ok.commit) {
+    v[kCommitKey] = CommitResultToValue(*ok.commit);
+  }
+  return v;
+}
+
+Result<ClusterUpdateOk> ClusterUpdateOkFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "cluster.update.ok";
+  ClusterUpdateOk ok;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.record,
+                              PayloadMember<ClusterRecord>(payload, kName, kRecordKey, ClusterRecordAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.executed, BoolMember(payload, kName, kExecutedKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.pend,
+                              OptionalMember<PendResult>(payload, kName, kPendKey, PendResultAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(ok.commit, OptionalMember<CommitResult>(payload, kName, kCommitKey,
+                                                                      CommitResultAt));
+  return ok;
+}
+
+Value RepoHistoryToPayload(const HistoryRequest& request) noexcept {
+  return Value::object({{kBlockIdKey, request.block_id}, {kAfterRevKey, request.after_rev}});
+}
+
+Result<HistoryRequest> RepoHistoryFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "repo.history";
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(payload, kName));
+  HistoryRequest request;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.block_id, NonEmptyTextMember(payload, kName, kBlockIdKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.after_rev, Uint64Member(payload, kName, kAfterRevKey));
+  return request;
+}
+
+Value RepoHistoryOkToPayload(const std::vector<ActionTransforms>& actions) noexcept {
+  Value list = Value::array();
+  for (const ActionTransforms& action : actions) {
+    list.push_back(ActionTransformsToValue(action));
+  }
+  return Value::object({{kActionsKey, std::move(list)}});
+}
+
+Result<std::vector<ActionTransforms>> RepoHistoryOkFromPayload(const Value& payload) noexcept {
+  return PayloadMember<std::vector<ActionTransforms>>(payload, "repo.history.ok", kActionsKey,
+                                                      ActionTransformsListAt);
 }
 
 }  // namespace optimystic::cluster::wire

@@ -29,6 +29,9 @@
 #include <optimystic/transactor/transactor_types.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -143,5 +146,96 @@ Result<ClusterMembers> ClusterMembersFromPayload(const block::Value& payload) no
 
 block::Value MembersOkToPayload(const MembersOk& ok) noexcept;
 Result<MembersOk> MembersOkFromPayload(const block::Value& payload) noexcept;
+
+// ---- Cluster consensus (SPEC.md §7.4, docs/protocol.md "Consensus") --------------------------
+
+// What a cluster agrees on: one repository operation on the blocks of one cluster.
+enum class ConsensusOp : uint8_t { kPend = 0, kCommit = 1, kCancel = 2 };
+
+// Wire form: {"op": "pend" | "commit" | "cancel", "pend"?: PendRequest, "commit"?:
+// CommitRequest, "cancel"?: ActionBlocks, "expiration": u64 (ms since the epoch)}, with exactly
+// the member its op names.
+struct ConsensusMessage {
+  ConsensusOp op = ConsensusOp::kPend;
+  std::optional<transactor::PendRequest> pend;
+  std::optional<transactor::CommitRequest> commit;
+  std::optional<transactor::ActionBlocks> cancel;
+  uint64_t expiration_ms = 0;  // after this no member promises or votes to commit it
+  // The blocks the operation touches (a pend's transformed blocks), sorted, distinct.
+  std::vector<transactor::BlockId> BlockIds() const;
+  bool operator==(const ConsensusMessage&) const = default;
+};
+
+enum class VoteType : uint8_t { kApprove = 0, kReject = 1, kConflict = 2 };
+
+// One member's signed vote. Wire form: {"type": "approve" | "reject" | "conflict",
+// "signature": text, "reason"?: text, "heads"?: {blockId: u64}}.
+struct Vote {
+  VoteType type = VoteType::kApprove;
+  std::string signature;  // Ed25519 over VoteBytes (consensus/record.h), base32
+  std::string reason;     // a rejection's reason, or the winning message hash of a conflict
+  // A commit promise's latest committed rev of each block at the voter (0: none), so that a
+  // replica that missed commits learns it is behind before it executes.
+  std::map<transactor::BlockId, uint64_t> heads;
+  bool operator==(const Vote&) const = default;
+};
+
+// A member of the record's cluster. Wire form: {"peerId": text, "publicKey": text}.
+struct ClusterPeer {
+  std::string peer_id;
+  std::string public_key;  // Ed25519, base32
+  bool operator==(const ClusterPeer&) const = default;
+};
+
+// Wire form: {"messageHash": text, "peers": [ClusterPeer], "membershipDigest": text,
+// "message": ConsensusMessage, "promises": {peerId: Vote}, "commits": {peerId: Vote}}.
+struct ClusterRecord {
+  std::string message_hash;
+  std::vector<ClusterPeer> peers;  // sorted by peer id
+  std::string membership_digest;
+  ConsensusMessage message;
+  std::map<std::string, Vote> promises;
+  std::map<std::string, Vote> commits;
+  bool operator==(const ClusterRecord&) const = default;
+};
+
+// The canonical Value form of a message, which its hash is computed over.
+block::Value ConsensusMessageToValue(const ConsensusMessage& message) noexcept;
+// The heads of a vote as a Value ({blockId: rev}), which its signature covers.
+block::Value HeadsToValue(const std::map<transactor::BlockId, uint64_t>& heads) noexcept;
+
+// "cluster.update": a coordinator or member sends its copy of a record; the receiver merges it,
+// votes where it is due and executes once decided. Payload: {"record": ClusterRecord}.
+block::Value ClusterUpdateToPayload(const ClusterRecord& record) noexcept;
+Result<ClusterRecord> ClusterUpdateFromPayload(const block::Value& payload) noexcept;
+
+// "cluster.update.ok": the receiver's merged copy and what it did. Payload: {"record":
+// ClusterRecord, "executed": bool, "pend"?: PendResult, "commit"?: CommitResult}: `executed`
+// once it applied the operation to its repository; `pend` or `commit` its own repository's
+// answer (a refusal says why it rejected).
+struct ClusterUpdateOk {
+  ClusterRecord record;
+  bool executed = false;
+  std::optional<transactor::PendResult> pend;
+  std::optional<transactor::CommitResult> commit;
+  bool operator==(const ClusterUpdateOk&) const = default;
+};
+block::Value ClusterUpdateOkToPayload(const ClusterUpdateOk& ok) noexcept;
+Result<ClusterUpdateOk> ClusterUpdateOkFromPayload(const block::Value& payload) noexcept;
+
+// "repo.history": a replica that missed commits asks for a block's committed actions after a
+// rev. Payload: {"blockId": text, "afterRev": u64}.
+struct HistoryRequest {
+  transactor::BlockId block_id;
+  uint64_t after_rev = 0;
+  bool operator==(const HistoryRequest&) const = default;
+};
+block::Value RepoHistoryToPayload(const HistoryRequest& request) noexcept;
+Result<HistoryRequest> RepoHistoryFromPayload(const block::Value& payload) noexcept;
+
+// "repo.history.ok": {"actions": [ActionTransforms]}, ascending rev.
+block::Value RepoHistoryOkToPayload(const std::vector<transactor::ActionTransforms>& actions) noexcept;
+Result<std::vector<transactor::ActionTransforms>> RepoHistoryOkFromPayload(
+    const block::Value& payload) noexcept;
 
 }  // namespace optimystic::cluster::wire

@@ -340,6 +340,28 @@ Result<transactor::PendResult> Repository::Pend(const transactor::PendRequest& r
 }
 
 Result<transactor::CommitResult> Repository::Commit(const transactor::CommitRequest& request) {
+  return CommitOrCheck(request, true);
+}
+
+Result<transactor::CommitResult> Repository::CheckCommit(
+    const transactor::CommitRequest& request) {
+  return CommitOrCheck(request, false);
+}
+
+Result<std::vector<ActionTransforms>> Repository::History(const BlockId& id, uint64_t after_rev) {
+  BlockLocks held = locks_.Lock({id});
+  BlockReader reader(engine_, id);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<BlockMeta> meta, reader.LoadMeta());
+  if (!meta || !meta->latest || meta->latest->rev <= after_rev) {
+    return std::vector<ActionTransforms>();
+  }
+  std::map<ActionId, ActionTransforms> grouped;
+  OPTIMYSTIC_RETURN_IF_ERROR(CollectMissing(reader, after_rev + 1, meta->latest->rev, grouped));
+  return ByRev(std::move(grouped));
+}
+
+Result<transactor::CommitResult> Repository::CommitOrCheck(
+    const transactor::CommitRequest& request, bool apply) {
   OPTIMYSTIC_RETURN_IF_ERROR(CheckActionId(request.action_id, "commit"));
   if (request.rev == 0) {
     return Status::InvalidArgument("commit " + request.action_id + ": rev must be at least 1");
@@ -387,6 +409,12 @@ Result<transactor::CommitResult> Repository::Commit(const transactor::CommitRequ
   storage::WriteBatch drops;  // invariant L: pending records that can never be promoted here
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::string reasons, PlanCommit(request, targets, batch, drops));
   const std::string what = "commit " + request.action_id + " at rev " + std::to_string(request.rev);
+  if (!apply) {  // a check: the plan is dropped unwritten
+    if (reasons.empty()) {
+      return transactor::CommitResult(transactor::CommitSuccess{});
+    }
+    return transactor::CommitResult(Reason(std::move(reasons)));
+  }
   if (!reasons.empty()) {
     if (!drops.empty()) {
       OPTIMYSTIC_RETURN_IF_ERROR(Write(drops, what + ": drop unpromotable pending records"));

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace optimystic::core::repository {
 
@@ -76,6 +77,15 @@ class Repository final {
   // "missing-base-revision" (dropping that block's pending record) when a transform without an
   // insert has no committed base here.
   Result<transactor::CommitResult> Commit(const transactor::CommitRequest& request);
+  // What Commit(request) would answer now, without writing: a cluster member's check before it
+  // promises to commit (SPEC.md §7.4). The answer may change before a later Commit.
+  Result<transactor::CommitResult> CheckCommit(const transactor::CommitRequest& request);
+
+  // The block's committed actions after `after_rev`, ascending, each with its transform of this
+  // block: what a replica that missed them replays (pend, then commit at the same rev) to catch
+  // up. Empty when the block is at or before `after_rev` here.
+  Result<std::vector<transactor::ActionTransforms>> History(const block::BlockId& id,
+                                                            uint64_t after_rev);
 
   // Deletes the action's pending record on each block (absent records are ignored).
   Status Cancel(const transactor::ActionBlocks& actions);
@@ -97,6 +107,9 @@ class Repository final {
   // equal to the stored one as promotions advance it. REQUIRES: the block's lock is held.
   Result<bool> Promote(BlockReader& reader, const transactor::ActionContext& ctx,
                        std::optional<BlockMeta>& meta);
+  // Commit, or only its checks when `apply` is false.
+  Result<transactor::CommitResult> CommitOrCheck(const transactor::CommitRequest& request,
+                                                 bool apply);
   Status Write(const storage::WriteBatch& batch, std::string_view what, bool sync);
   Status Write(const storage::WriteBatch& batch, std::string_view what) {
     return Write(batch, what, options_.sync);
