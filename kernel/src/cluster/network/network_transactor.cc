@@ -4,11 +4,11 @@
 #include <optimystic/block/transform.h>
 
 #include <algorithm>
-#include <future>
 #include <optional>
 #include <utility>
 
 #include "cluster/network/id_list.h"
+#include "cluster/network/parallel_for.h"
 #include "cluster/wire/wire_call.h"
 
 namespace optimystic::cluster::network {
@@ -26,21 +26,6 @@ using transactor::PendResult;
 using transactor::PendSuccess;
 using transactor::StaleFailure;
 using transactor::UnavailableReason;
-
-// Runs fn(0..n-1) at once: the first on this thread, the others on their own.
-void ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
-  std::vector<std::future<void>> others;
-  others.reserve(n > 0 ? n - 1 : 0);
-  for (size_t i = 1; i < n; ++i) {
-    others.push_back(std::async(std::launch::async, fn, i));
-  }
-  if (n > 0) {
-    fn(0);
-  }
-  for (auto& f : others) {
-    f.get();
-  }
-}
 
 std::vector<BlockId> Distinct(std::vector<BlockId> ids) {
   std::sort(ids.begin(), ids.end());
@@ -66,6 +51,17 @@ int Rank(const GetBlockResult& r) {
       return 0;
   }
   return 0;
+}
+
+// Whether `a` is a better answer than `b` from replicas of one block: a higher rank, or at
+// the same rank a later revision (a replica that missed commits answers an older one).
+bool Better(const GetBlockResult& a, const GetBlockResult& b) {
+  if (Rank(a) != Rank(b)) {
+    return Rank(a) > Rank(b);
+  }
+  const uint64_t ra = a.state.latest ? a.state.latest->rev : 0;
+  const uint64_t rb = b.state.latest ? b.state.latest->rev : 0;
+  return ra > rb;
 }
 
 // An answer that another peer should be asked to improve on (SPEC.md §7.3 get step 2).
@@ -213,6 +209,90 @@ NetworkTransactor::Batches<R> NetworkTransactor::RunBatches(const std::vector<Bl
 }
 
 Result<GetBlockResults> NetworkTransactor::Get(const transactor::BlockGets& gets) {
+  std::vector<BlockId> ids;  // each served by its coordinator
+  std::map<BlockId, std::vector<std::string>> replicated;
+  for (const BlockId& id : Distinct(gets.block_ids)) {
+    Result<std::vector<std::string>> cluster = network_.ClusterFor(id);
+    if (cluster && cluster->size() > 1) {
+      replicated.emplace(id, std::move(*cluster));
+    } else {
+      ids.push_back(id);  // a lookup error comes back from the coordinator path
+    }
+  }
+  GetBlockResults merged;
+  if (!replicated.empty()) {
+    OPTIMYSTIC_RETURN_IF_ERROR(GetReplicated(replicated, gets.context, merged));
+  }
+  if (ids.empty()) {
+    return merged;
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(GetBlockResults single,
+                              GetFromCoordinators(transactor::BlockGets{ids, gets.context}));
+  merged.merge(single);
+  return merged;
+}
+
+Status NetworkTransactor::GetReplicated(
+    const std::map<BlockId, std::vector<std::string>>& clusters,
+    const std::optional<transactor::ActionContext>& context, GetBlockResults& out) {
+  PeerBlocks by_peer;
+  for (const auto& [id, cluster] : clusters) {
+    for (const std::string& peer : cluster) {
+      if (network_.IsReachable(peer)) {
+        by_peer[peer].push_back(id);
+      }
+    }
+  }
+  std::vector<std::pair<std::string, std::vector<BlockId>>> batches(by_peer.begin(), by_peer.end());
+  std::vector<std::optional<Result<GetBlockResults>>> results(batches.size());
+  ParallelFor(batches.size(), [&](size_t i) {
+    results[i].emplace(
+        network_.RepoOf(batches[i].first).Get(transactor::BlockGets{batches[i].second, context}));
+  });
+  std::map<BlockId, size_t> answers;
+  std::optional<Status> first_error;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    Result<GetBlockResults>& result = *results[i];
+    if (!result) {
+      if (!first_error) {
+        first_error = result.error();
+      }
+      if (wire::IsUnreachable(result.error())) {
+        network_.ReportUnreachable(batches[i].first);
+      }
+      retries_.fetch_add(1);
+      continue;
+    }
+    for (const BlockId& id : batches[i].second) {
+      auto it = result->find(id);
+      if (it == result->end()) {
+        continue;
+      }
+      ++answers[id];
+      auto have = out.find(id);
+      if (have == out.end() || Better(it->second, have->second)) {
+        out[id] = std::move(it->second);
+      }
+    }
+  }
+  std::string short_of;
+  for (const auto& [id, cluster] : clusters) {
+    const size_t need = cluster.size() / 2 + 1;
+    if (answers[id] < need) {
+      short_of += (short_of.empty() ? "" : ", ") + id + " (" + std::to_string(answers[id]) +
+                  " of " + std::to_string(cluster.size()) + " replicas answered, " +
+                  std::to_string(need) + " needed)";
+      out.erase(id);
+    }
+  }
+  if (!short_of.empty()) {
+    std::string cause = first_error ? ": " + first_error->ToString() : "";
+    return Status::Unavailable("some peers did not complete: block(s) " + short_of + cause);
+  }
+  return Status::Ok();
+}
+
+Result<GetBlockResults> NetworkTransactor::GetFromCoordinators(const transactor::BlockGets& gets) {
   const std::vector<BlockId> ids = Distinct(gets.block_ids);
   auto fetch = [&](const std::string& peer,
                    const std::vector<BlockId>& blocks) -> Result<GetBlockResults> {

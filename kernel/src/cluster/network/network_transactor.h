@@ -2,7 +2,8 @@
 // NetworkTransactor: the Transactor (SPEC.md §6.1, §7.3) over the peers of a cluster. Each
 // block is served by its coordinator, the first reachable peer of its cluster (PeerNetwork);
 // blocks are batched per coordinator and batches run in parallel.
-// - get: batches by coordinator; a peer that fails is excluded and its blocks retried with the
+// - get: a block several peers hold (replication > 1) is asked of every reachable replica and
+//   needs a majority of answers; the latest revision wins. Other blocks: batches by coordinator; a peer that fails is excluded and its blocks retried with the
 //   next peer of their clusters; an answer that is missing, unavailable or "unconfirmed ahead"
 //   gets one second chance from another peer; answers merge by rank (SPEC.md §7.3 get step 3).
 //   A block no peer answered for is Unavailable "some peers did not complete: ...".
@@ -32,6 +33,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -86,6 +88,14 @@ class NetworkTransactor final : public transactor::Transactor {
                                     const std::set<std::string>& excluded);
   Result<PeerBlocks> GroupByCoordinator(const std::vector<transactor::BlockId>& block_ids,
                                         const std::set<std::string>& excluded);
+  // The blocks of `clusters` (each held by several peers) from every reachable replica, merged
+  // by rank and then revision; Unavailable for a block fewer than a majority of replicas
+  // answered (a majority holds every decided commit).
+  Status GetReplicated(const std::map<transactor::BlockId, std::vector<std::string>>& clusters,
+                       const std::optional<transactor::ActionContext>& context,
+                       transactor::GetBlockResults& out);
+  // The blocks each from its coordinator, with one second chance (the file comment's get).
+  Result<transactor::GetBlockResults> GetFromCoordinators(const transactor::BlockGets& gets);
   template <typename R>
   struct Batches;
   template <typename R>

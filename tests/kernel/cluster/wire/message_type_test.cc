@@ -53,6 +53,10 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
       {MessageType::kRepoCancelOk, "repo.cancel.ok"},
       {MessageType::kClusterMembers, "cluster.members"},
       {MessageType::kMembersOk, "members.ok"},
+      {MessageType::kClusterUpdate, "cluster.update"},
+      {MessageType::kClusterUpdateOk, "cluster.update.ok"},
+      {MessageType::kRepoHistory, "repo.history"},
+      {MessageType::kRepoHistoryOk, "repo.history.ok"},
   };
   size_t number = 13;
   for (const auto& [type, name] : peer) {
@@ -60,7 +64,7 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
     EXPECT_EQ(MessageTypeName(type), name);
     EXPECT_EQ(ParseMessageType(name), type);
   }
-  EXPECT_EQ(kMessageTypeCount, 25u);
+  EXPECT_EQ(kMessageTypeCount, 29u);
 }
 
 TEST(MessageType, UnknownNameIsNullopt) {

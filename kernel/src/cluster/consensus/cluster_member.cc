@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cluster/consensus/cluster_member.h"
+
+#include <optimystic/block/codec.h>
+#include <optimystic/block/transform.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "core/transactor/log_first_commit.h"
+#include "core/transactor/repository_ops.h"
+
+namespace optimystic::cluster::consensus {
+
+namespace {
+
+using transactor::ActionTransforms;
+using transactor::BlockId;
+using transactor::FailureOf;
+using wire::ConsensusOp;
+using wire::VoteType;
+
+// Where a member keeps the records it voted to commit, in its node's storage engine.
+constexpr std::string_view kVotePrefix = "v/";
+
+std::string VoteKey(const std::string& message_hash) {
+  return std::string(kVotePrefix) + message_hash;
+}
+
+bool IsPeer(const wire::ClusterRecord& record, const std::string& peer_id) {
+  return std::any_of(record.peers.begin(), record.peers.end(),
+                     [&](const wire::ClusterPeer& p) { return p.peer_id == peer_id; });
+}
+
+// SPEC.md §7.4 resolveRace: more approvals wins, then the higher message hash.
+bool Beats(const wire::ClusterRecord& a, const wire::ClusterRecord& b) {
+  const size_t pa = Count(a.promises).approvals;
+  const size_t pb = Count(b.promises).approvals;
+  if (pa != pb) {
+    return pa > pb;
+  }
+  return a.message_hash > b.message_hash;
+}
+
+std::string DescribeStale(const transactor::StaleFailure& failure) {
+  if (failure.reason) {
+    return *failure.reason;
+  }
+  std::string out = "stale: " + std::to_string(failure.missing.size()) + " missing action(s)";
+  if (failure.stale_at) {
+    out += ", block " + failure.stale_at->block_id + " at rev " +
+           std::to_string(failure.stale_at->rev);
+  }
+  return out;
+}
+
+class RecordSink final : public storage::ScanSink {
+ public:
+  bool OnEntry(std::string_view key, std::string_view value) noexcept override {
+    entries.emplace_back(std::string(key), std::string(value));
+    return true;
+  }
+  std::vector<std::pair<std::string, std::string>> entries;
+};
+
+}  // namespace
+
+ClusterMember::ClusterMember(std::string self, const identity::NodeKey& key,
+                             core::repository::Repository& repository,
+                             storage::StorageEngine& engine, ConsensusPeers& peers,
+                             const time::Clock& clock, MemberOptions options, MemberEvents events)
+    : self_(std::move(self)),
+      key_(key),
+      repository_(repository),
+      engine_(engine),
+      peers_(peers),
+      clock_(clock),
+      options_(options),
+      events_(std::move(events)) {}
+
+Result<std::unique_ptr<ClusterMember>> ClusterMember::Open(
+    std::string self, const identity::NodeKey& key, core::repository::Repository& repository,
+    storage::StorageEngine& engine, ConsensusPeers& peers, const time::Clock& clock,
+    MemberOptions options, MemberEvents events) {
+  std::unique_ptr<ClusterMember> member(new ClusterMember(
+      std::move(self), key, repository, engine, peers, clock, options, std::move(events)));
+  RecordSink sink;
+  OPTIMYSTIC_RETURN_IF_ERROR(engine.Scan(storage::ScanRange::Prefix(kVotePrefix), sink));
+  const int64_t now = clock.NowUnixMs();
+  for (const auto& [key_bytes, value] : sink.entries) {
+    Result<block::Value> decoded = block::DecodeValue(value, block::DecodeMode::kTrusted);
+    Result<wire::ClusterRecord> record =
+        decoded ? wire::ClusterUpdateFromPayload(*decoded) : Result<wire::ClusterRecord>(decoded.error());
+    if (!record) {
+      return Status::Corruption("consensus vote record '" + key_bytes +
+                                "' does not read: " + record.error().ToString());
+    }
+    Entry entry;
+    entry.record = std::move(*record);
+    entry.touched_ms = now;
+    entry.stored = true;
+    const std::string hash = entry.record.message_hash;
+    for (const BlockId& id : entry.record.message.BlockIds()) {
+      member->locks_[id] = hash;
+    }
+    member->entries_.emplace(hash, std::move(entry));
+  }
+  return member;
+}
+
+Result<wire::ClusterUpdateOk> ClusterMember::Update(const wire::ClusterRecord& incoming) {
+  OPTIMYSTIC_RETURN_IF_ERROR(CheckRecordHashes(incoming));
+  if (!IsPeer(incoming, self_)) {
+    return Status::InvalidArgument("cluster record " + incoming.message_hash + ": this node (" +
+                                   self_ + ") is not one of its peers");
+  }
+  if (incoming.message.BlockIds().empty()) {
+    return Status::InvalidArgument("cluster record " + incoming.message_hash +
+                                   ": its message names no block");
+  }
+  std::lock_guard lock(mu_);
+  const int64_t now = clock_.NowUnixMs();
+  Sweep(now);
+  auto [it, fresh] = entries_.try_emplace(incoming.message_hash);
+  Entry& entry = it->second;
+  if (fresh) {
+    entry.record = incoming;
+    entry.record.promises.clear();
+    entry.record.commits.clear();
+  }
+  MergeVotes(entry, incoming);
+  entry.touched_ms = now;
+  if (fresh) {
+    const bool expired = static_cast<uint64_t>(now) > entry.record.message.expiration_ms;
+    if (expired && entry.record.message.op == ConsensusOp::kCommit) {
+      // A peer finishing an old commit asks whether it was applied here.
+      bool all = true;
+      for (const BlockId& id : entry.record.message.BlockIds()) {
+        OPTIMYSTIC_ASSIGN_OR_RETURN(core::repository::ActionRecord held,
+                                    repository_.RecordOf(id, entry.record.message.commit->action_id));
+        all = all && held == core::repository::ActionRecord::kCommitted;
+      }
+      if (all) {
+        entry.executed = true;
+        entry.finished = true;
+        return Reply(entry);
+      }
+    }
+    std::string refusal;
+    if (expired) {
+      refusal = "expired";
+    } else if (Status admitted = Admit(entry.record); !admitted.ok()) {
+      refusal = admitted.message();
+    }
+    if (!refusal.empty()) {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(entry.record.promises[self_],
+                                  Sign(entry, Phase::kPromise, VoteType::kReject, refusal));
+      entry.released = true;
+      entry.finished = true;
+      return Reply(entry);
+    }
+  }
+  OPTIMYSTIC_RETURN_IF_ERROR(Advance(entry, now));
+  return Reply(entry);
+}
+
+void ClusterMember::MergeVotes(Entry& into, const wire::ClusterRecord& from) {
+  auto merge = [&](std::map<std::string, wire::Vote>& votes,
+                   const std::map<std::string, wire::Vote>& incoming, Phase phase) {
+    for (const auto& [peer, vote] : incoming) {
+      if (votes.count(peer) != 0) {
+        continue;  // the first vote seen of a peer stays
+      }
+      const std::string refused = RefuseVote(into.record, peer, phase, vote);
+      if (!refused.empty()) {
+        if (events_.on_vote_refused) {
+          events_.on_vote_refused(refused, peer);
+        }
+        continue;
+      }
+      votes.emplace(peer, vote);
+    }
+  };
+  merge(into.record.promises, from.promises, Phase::kPromise);
+  merge(into.record.commits, from.commits, Phase::kCommit);
+}
+
+Status ClusterMember::Admit(const wire::ClusterRecord& record) {
+  const std::vector<BlockId> blocks = record.message.BlockIds();
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<wire::ClusterPeer> expected,
+                              peers_.ClusterOf(blocks.front()));
+  std::sort(expected.begin(), expected.end(),
+            [](const wire::ClusterPeer& a, const wire::ClusterPeer& b) {
+              return a.peer_id < b.peer_id;
+            });
+  if (expected != record.peers) {
+    std::string ids;
+    for (const wire::ClusterPeer& p : expected) {
+      ids += (ids.empty() ? "" : ", ") + p.peer_id;
+    }
+    return Status::Unavailable("membership mismatch: block " + blocks.front() +
+                                      " is held here by " + ids);
+  }
+  return Status::Ok();
+}
+
+Status ClusterMember::Advance(Entry& entry, int64_t now_ms) {
+  const size_t n = entry.record.peers.size();
+  const size_t promise_quorum = PromiseQuorum(n, options_.promise_quorum);
+  const size_t commit_quorum = CommitQuorum(n);
+  while (!entry.finished) {
+    const Tally promises = Count(entry.record.promises);
+    const Tally commits = Count(entry.record.commits);
+    const bool commit_op = entry.record.message.op == ConsensusOp::kCommit;
+    if (commit_op && commits.approvals >= commit_quorum) {
+      OPTIMYSTIC_RETURN_IF_ERROR(Execute(entry));
+      return Finish(entry);
+    }
+    // Once a promise quorum approved, at most n - quorum rejects can exist: a decided record is
+    // never released here.
+    if (promises.rejects > n - promise_quorum || commits.rejects >= commit_quorum ||
+        (promises.conflicts > 0 && promises.rejects + promises.conflicts > n - promise_quorum)) {
+      Release(entry);
+      return Finish(entry);
+    }
+    if (entry.record.promises.count(self_) == 0) {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(wire::Vote vote, Promise(entry, now_ms));
+      entry.record.promises[self_] = std::move(vote);
+      continue;
+    }
+    if (!commit_op) {
+      entry.finished = true;  // pend and cancel were applied with the promise
+      return Status::Ok();
+    }
+    if (entry.record.commits.count(self_) != 0 || promises.approvals < promise_quorum) {
+      return Status::Ok();
+    }
+    const bool approve =
+        entry.record.promises[self_].type == VoteType::kApprove && !entry.released;
+    if (!approve) {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(entry.record.commits[self_],
+                                  Sign(entry, Phase::kCommit, VoteType::kReject, "superseded"));
+      continue;
+    }
+    if (static_cast<uint64_t>(now_ms) > entry.record.message.expiration_ms) {
+      return Status::Ok();  // too late to decide; Recover finishes what others decided
+    }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(wire::Vote vote,
+                                Sign(entry, Phase::kCommit, VoteType::kApprove));
+    entry.record.commits[self_] = std::move(vote);
+    if (Status stored = Store(entry); !stored.ok()) {
+      entry.record.commits.erase(self_);  // a vote is given only once it is durable
+      return stored;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<wire::Vote> ClusterMember::Promise(Entry& entry, int64_t now_ms) {
+  const wire::ConsensusMessage& message = entry.record.message;
+  switch (message.op) {
+    case ConsensusOp::kPend: {
+      Result<transactor::PendResult> pended = transactor::ValidateAndPend(repository_, *message.pend);
+      if (!pended) {
+        return Sign(entry, Phase::kPromise, VoteType::kReject,
+                    "storage: " + pended.error().ToString());
+      }
+      entry.pend = *pended;
+      if (const transactor::StaleFailure* failure = FailureOf(*pended)) {
+        return Sign(entry, Phase::kPromise, VoteType::kReject, DescribeStale(*failure));
+      }
+      entry.executed = true;
+      return Sign(entry, Phase::kPromise, VoteType::kApprove);
+    }
+    case ConsensusOp::kCancel: {
+      Status cancelled = repository_.Cancel(*message.cancel);
+      if (!cancelled.ok()) {
+        return Sign(entry, Phase::kPromise, VoteType::kReject, "storage: " + cancelled.ToString());
+      }
+      entry.executed = true;
+      return Sign(entry, Phase::kPromise, VoteType::kApprove);
+    }
+    case ConsensusOp::kCommit:
+      return PromiseCommit(entry, now_ms);
+  }
+  return Status::Internal("cluster record " + entry.record.message_hash + ": unknown op");
+}
+
+Result<wire::Vote> ClusterMember::PromiseCommit(Entry& entry, int64_t now_ms) {
+  const std::string& hash = entry.record.message_hash;
+  const std::vector<BlockId> blocks = entry.record.message.BlockIds();
+  std::vector<Entry*> beaten;
+  for (const BlockId& id : blocks) {
+    auto lock = locks_.find(id);
+    if (lock == locks_.end() || lock->second == hash) {
+      continue;
+    }
+    auto holder = entries_.find(lock->second);
+    if (holder == entries_.end() || holder->second.finished || holder->second.released) {
+      locks_.erase(lock);
+      continue;
+    }
+    Entry& rival = holder->second;
+    const bool quiet = now_ms - rival.touched_ms > options_.race_stale_ms ||
+                       static_cast<uint64_t>(now_ms) > rival.record.message.expiration_ms;
+    if (VotedToCommit(rival) || (!quiet && !Beats(entry.record, rival.record))) {
+      entry.released = true;
+      return Sign(entry, Phase::kPromise, VoteType::kConflict, rival.record.message_hash);
+    }
+    beaten.push_back(&rival);
+  }
+  Result<transactor::CommitResult> check = repository_.CheckCommit(*entry.record.message.commit);
+  if (!check) {
+    return Sign(entry, Phase::kPromise, VoteType::kReject, "storage: " + check.error().ToString());
+  }
+  if (const transactor::StaleFailure* failure = FailureOf(*check)) {
+    entry.commit = *check;
+    entry.released = true;
+    return Sign(entry, Phase::kPromise, VoteType::kReject, DescribeStale(*failure));
+  }
+  std::map<BlockId, uint64_t> heads;
+  for (const BlockId& id : blocks) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<transactor::ActionRev> latest,
+                                repository_.Latest(id));
+    heads[id] = latest ? latest->rev : 0;
+  }
+  for (Entry* rival : beaten) {
+    Release(*rival);
+  }
+  for (const BlockId& id : blocks) {
+    locks_[id] = hash;
+  }
+  return Sign(entry, Phase::kPromise, VoteType::kApprove, "", std::move(heads));
+}
+
+Status ClusterMember::Execute(Entry& entry) {
+  const transactor::CommitRequest& commit = *entry.record.message.commit;
+  std::map<BlockId, uint64_t> bases;  // the highest head any approving promise reported
+  for (const auto& [peer, vote] : entry.record.promises) {
+    if (vote.type != VoteType::kApprove) {
+      continue;
+    }
+    for (const auto& [id, rev] : vote.heads) {
+      bases[id] = std::max(bases[id], rev);
+    }
+  }
+  for (const BlockId& id : entry.record.message.BlockIds()) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<transactor::ActionRev> latest,
+                                repository_.Latest(id));
+    const uint64_t here = latest ? latest->rev : 0;
+    if (here >= bases[id] || (latest && latest->action_id == commit.action_id)) {
+      continue;
+    }
+    if (Status caught = CatchUp(entry, id, here, bases[id]); !caught.ok()) {
+      if (events_.on_divergence) {
+        events_.on_divergence("behind on block " + id + " (rev " + std::to_string(here) +
+                              ", cluster at " + std::to_string(bases[id]) + "), not applying " +
+                              commit.action_id + ": " + caught.ToString());
+      }
+      Release(entry);
+      // A pending record over a missing base must never be promoted here (invariant L).
+      return repository_.Cancel(transactor::ActionBlocks{commit.block_ids, commit.action_id});
+    }
+  }
+  Result<transactor::CommitResult> committed = repository_.Commit(commit);
+  if (!committed) {
+    return committed.error().WithContext("applying decided commit " + commit.action_id);
+  }
+  entry.commit = *committed;
+  if (const transactor::StaleFailure* failure = FailureOf(*committed)) {
+    if (events_.on_divergence) {
+      events_.on_divergence("decided commit " + commit.action_id + " at rev " +
+                            std::to_string(commit.rev) + " refused here: " +
+                            DescribeStale(*failure));
+    }
+  } else {
+    entry.executed = true;
+  }
+  Release(entry);
+  return Status::Ok();
+}
+
+Status ClusterMember::CatchUp(Entry& entry, const BlockId& block_id, uint64_t from, uint64_t to) {
+  const transactor::CommitRequest& commit = *entry.record.message.commit;
+  std::string last_error = "no peer reported rev " + std::to_string(to);
+  for (const auto& [peer, vote] : entry.record.promises) {
+    auto head = vote.heads.find(block_id);
+    if (peer == self_ || vote.type != VoteType::kApprove || head == vote.heads.end() ||
+        head->second < to) {
+      continue;
+    }
+    Result<std::vector<ActionTransforms>> history = peers_.HistoryOf(peer, block_id, from);
+    if (!history) {
+      last_error = history.error().ToString();
+      continue;
+    }
+    size_t replayed = 0;
+    Status applied = Status::Ok();
+    for (const ActionTransforms& action : *history) {
+      if (!action.rev || *action.rev > to || action.action_id == commit.action_id) {
+        continue;
+      }
+      transactor::PendRequest pend;
+      pend.action_id = action.action_id;
+      pend.rev = action.rev;
+      pend.transforms = action.transforms;
+      Result<transactor::PendResult> pended = repository_.Pend(pend);
+      Result<transactor::CommitResult> committed =
+          pended && FailureOf(*pended) == nullptr
+              ? repository_.Commit(transactor::CommitRequest{{block_id}, action.action_id,
+                                                             *action.rev, block_id, std::nullopt})
+              : Result<transactor::CommitResult>(Status::Aborted(
+                    "replaying " + action.action_id + ": " +
+                    (pended ? DescribeStale(*FailureOf(*pended)) : pended.error().ToString())));
+      if (transactor::CommitFailed(committed)) {
+        applied = Status::Aborted("replaying " + action.action_id + " from " + peer + ": " +
+                                  transactor::DescribeCommit(committed));
+        break;
+      }
+      ++replayed;
+    }
+    if (applied.ok()) {
+      if (events_.on_catch_up) {
+        events_.on_catch_up(block_id, replayed);
+      }
+      return Status::Ok();
+    }
+    last_error = applied.ToString();
+  }
+  return Status::Unavailable("cannot catch up block " + block_id + ": " + last_error);
+}
+
+void ClusterMember::Release(Entry& entry) {
+  entry.released = true;
+  for (const BlockId& id : entry.record.message.BlockIds()) {
+    auto lock = locks_.find(id);
+    if (lock != locks_.end() && lock->second == entry.record.message_hash) {
+      locks_.erase(lock);
+    }
+  }
+}
+
+Status ClusterMember::Finish(Entry& entry) {
+  entry.finished = true;
+  Release(entry);
+  if (!entry.stored) {
+    return Status::Ok();
+  }
+  storage::WriteBatch batch;
+  batch.Delete(VoteKey(entry.record.message_hash));
+  OPTIMYSTIC_RETURN_IF_ERROR(engine_.Write(batch, storage::WriteOptions{false}));
+  entry.stored = false;
+  return Status::Ok();
+}
+
+Status ClusterMember::Store(Entry& entry) {
+  storage::WriteBatch batch;
+  batch.Put(VoteKey(entry.record.message_hash),
+            block::EncodeValue(wire::ClusterUpdateToPayload(entry.record)));
+  OPTIMYSTIC_RETURN_IF_ERROR(engine_.Write(batch, storage::WriteOptions{true}));
+  entry.stored = true;
+  return Status::Ok();
+}
+
+void ClusterMember::Sweep(int64_t now_ms) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    Entry& entry = it->second;
+    const bool old = static_cast<uint64_t>(std::max<int64_t>(now_ms - options_.done_keep_ms, 0)) >
+                     entry.record.message.expiration_ms;
+    // A commit this member voted for stays until it is finished: its vote must not be forgotten.
+    if (old && (entry.finished || !VotedToCommit(entry))) {
+      Release(entry);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Result<wire::Vote> ClusterMember::Sign(const Entry& entry, Phase phase, VoteType type,
+                                       std::string reason,
+                                       std::map<BlockId, uint64_t> heads) {
+  wire::Vote vote;
+  vote.type = type;
+  vote.reason = std::move(reason);
+  vote.heads = std::move(heads);
+  return SignVote(key_, entry.record.message_hash, phase, std::move(vote));
+}
+
+wire::ClusterUpdateOk ClusterMember::Reply(const Entry& entry) const {
+  return wire::ClusterUpdateOk{entry.record, entry.executed, entry.pend, entry.commit};
+}
+
+bool ClusterMember::VotedToCommit(const Entry& entry) const {
+  auto vote = entry.record.commits.find(self_);
+  return vote != entry.record.commits.end() && vote->second.type == VoteType::kApprove;
+}
+
+void ClusterMember::Recover() {
+  std::vector<wire::ClusterRecord> todo;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = clock_.NowUnixMs();
+    for (const auto& [hash, entry] : entries_) {
+      if (!entry.finished && VotedToCommit(entry) &&
+          static_cast<uint64_t>(now) > entry.record.message.expiration_ms) {
+        todo.push_back(entry.record);
+      }
+    }
+  }
+  for (const wire::ClusterRecord& record : todo) {
+    size_t unanswered = 0;
+    bool applied_elsewhere = false;
+    std::vector<wire::ClusterRecord> copies;
+    for (const wire::ClusterPeer& peer : record.peers) {
+      if (peer.peer_id == self_) {
+        continue;
+      }
+      Result<wire::ClusterUpdateOk> reply = peers_.Update(peer.peer_id, record);
+      if (!reply) {
+        ++unanswered;
+        continue;
+      }
+      applied_elsewhere = applied_elsewhere || reply->executed;
+      copies.push_back(std::move(reply->record));
+    }
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(record.message_hash);
+    if (it == entries_.end() || it->second.finished) {
+      continue;
+    }
+    Entry& entry = it->second;
+    for (const wire::ClusterRecord& copy : copies) {
+      MergeVotes(entry, copy);
+    }
+    const size_t commit_quorum = CommitQuorum(entry.record.peers.size());
+    const size_t approvals = Count(entry.record.commits).approvals;
+    Status done = Status::Ok();
+    if (approvals >= commit_quorum || applied_elsewhere) {
+      done = Execute(entry);
+      if (done.ok()) {
+        done = Finish(entry);
+      }
+    } else if (approvals + unanswered < commit_quorum) {
+      // Too few peers could have voted to commit it, and no one votes on it any more.
+      Release(entry);
+      done = Finish(entry);
+    }
+    if (!done.ok() && events_.on_divergence) {
+      events_.on_divergence("finishing " + record.message_hash + ": " + done.ToString());
+    }
+  }
+}
+
+Result<std::vector<ActionTransforms>> ClusterMember::History(const BlockId& block_id,
+                                                             uint64_t after_rev) {
+  return repository_.History(block_id, after_rev);
+}
+
+size_t ClusterMember::active() const {
+  std::lock_guard lock(mu_);
+  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(),
+                                           [](const auto& e) { return !e.second.finished; }));
+}
+
+}  // namespace optimystic::cluster::consensus

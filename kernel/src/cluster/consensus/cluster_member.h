@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// ClusterMember: one peer's part in the consensus of the clusters it belongs to (SPEC.md §7.4
+// "Member algorithm"). Update merges a record ("cluster.update"), adds this member's signed votes
+// where they are due, and applies the operation to this node's repository once it is decided.
+// - Votes are checked: a vote from a peer outside the record's cluster, or whose signature does
+//   not verify against the key the record declares for it, is dropped and reported. The record's
+//   cluster must be the one this node places the message's first block on, keys included.
+// - Pend and cancel take one phase: the member applies them when it promises (a pend's promise is
+//   its pending record, as on a single node; a stale pend is a rejection carrying the refusal).
+// - Commit takes two. The promise checks the commit against the repository (CheckCommit) and
+//   holds a lock on its blocks: while this member holds a promise for one commit it promises no
+//   other on those blocks (it votes "conflict" naming the holder), unless the rival beats the
+//   holder (more approvals, then the higher hash) or the holder went quiet for race_stale_ms,
+//   and never once it voted to commit the holder. With a promise quorum of approvals it signs a
+//   commit vote; with a commit quorum of commit votes it commits. Each member votes to commit at
+//   most one of two rival commits, and each is decided by a majority of such votes, so two rival
+//   commits are never both decided.
+// - Before voting to commit it writes the record to its storage engine (synced, under keys
+//   "v/<hash>"), so that a restarted node remembers the votes it gave; Recover finishes them.
+// - At most once: a record is applied once per message hash; a record stays known until
+//   done_keep_ms past its expiration, and an expired record gets no new votes.
+// - A replica that missed commits (its latest rev of a block is below the highest head among the
+//   approving promises) first replays the missing actions from a peer at that head
+//   (ConsensusPeers::HistoryOf); when it cannot, it drops its pending record and reports the
+//   divergence (full repair is membership work, issue 8).
+// Thread-safety: every method may be called from any thread at once (one lock; storage writes
+// and catch-up calls are made under it).
+// Errors: Update is InvalidArgument for a record whose hashes do not match or that does not name
+// this node; storage errors come back as they are.
+#pragma once
+
+#include <optimystic/base/result.h>
+#include <optimystic/storage/storage_engine.h>
+#include <optimystic/time/clock.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cluster/consensus/consensus_peers.h"
+#include "cluster/consensus/record.h"
+#include "cluster/identity/node_key.h"
+#include "core/repository/repository.h"
+
+namespace optimystic::cluster::consensus {
+
+struct MemberOptions {
+  uint32_t promise_quorum = 0;     // 0: ceil(0.75·n) (record.h)
+  int64_t race_stale_ms = 2000;    // a promised, not commit-voted commit yields after this
+  int64_t done_keep_ms = 60'000;   // how long past its expiration a record is remembered
+};
+
+struct MemberEvents {
+  // A vote was dropped: reason "bad-signature" or "non-member".
+  std::function<void(std::string_view reason, const std::string& peer)> on_vote_refused;
+  // This member fell behind, or could not apply a decided operation; `what` says which.
+  std::function<void(const std::string& what)> on_divergence;
+  // A lagging replica replayed `actions` missed actions on `block_id`.
+  std::function<void(const std::string& block_id, size_t actions)> on_catch_up;
+};
+
+class ClusterMember final {
+ public:
+  // Loads the records this node voted to commit before it stopped (keys "v/..." of `engine`).
+  // OWNERSHIP: `key`, `repository`, `engine`, `peers` and `clock` must outlive the member.
+  static Result<std::unique_ptr<ClusterMember>> Open(std::string self, const identity::NodeKey& key,
+                                                     core::repository::Repository& repository,
+                                                     storage::StorageEngine& engine,
+                                                     ConsensusPeers& peers, const time::Clock& clock,
+                                                     MemberOptions options = {},
+                                                     MemberEvents events = {});
+
+  Result<wire::ClusterUpdateOk> Update(const wire::ClusterRecord& incoming);
+
+  // Finishes the commits this member voted for whose record expired undecided here: it gathers
+  // the other peers' copies; it commits when a commit quorum voted or a peer has applied it, and
+  // gives it up when too few peers could have voted; otherwise it keeps it for the next round.
+  // The node calls it every second.
+  void Recover();
+
+  // This node's committed history of a block, for a peer that missed it (repo.history).
+  Result<std::vector<transactor::ActionTransforms>> History(const transactor::BlockId& block_id,
+                                                            uint64_t after_rev);
+
+  // Records held and not yet finished; for tests and status.
+  size_t active() const;
+  const std::string& self() const noexcept { return self_; }
+
+ private:
+  struct Entry {
+    wire::ClusterRecord record;
+    int64_t touched_ms = 0;
+    bool released = false;  // gave way to a rival or was refused: never votes to commit
+    bool finished = false;  // applied, or decided against
+    bool executed = false;
+    bool stored = false;    // its "v/" key is written
+    std::optional<transactor::PendResult> pend;
+    std::optional<transactor::CommitResult> commit;
+  };
+
+  ClusterMember(std::string self, const identity::NodeKey& key,
+                core::repository::Repository& repository, storage::StorageEngine& engine,
+                ConsensusPeers& peers, const time::Clock& clock, MemberOptions options,
+                MemberEvents events);
+
+  // Adds the valid votes of `from` that `into` lacks (the first vote seen of a peer stays).
+  // REQUIRES: mu_ held.
+  void MergeVotes(Entry& into, const wire::ClusterRecord& from);
+  // Runs the member's phases to a fixpoint. REQUIRES: mu_ held.
+  Status Advance(Entry& entry, int64_t now_ms);
+  Result<wire::Vote> Promise(Entry& entry, int64_t now_ms);
+  Result<wire::Vote> PromiseCommit(Entry& entry, int64_t now_ms);
+  Status Execute(Entry& entry);
+  Status CatchUp(Entry& entry, const transactor::BlockId& block_id, uint64_t from, uint64_t to);
+  Status Admit(const wire::ClusterRecord& record);
+  void Release(Entry& entry);
+  Status Finish(Entry& entry);
+  Status Store(Entry& entry);
+  void Sweep(int64_t now_ms);
+  Result<wire::Vote> Sign(const Entry& entry, Phase phase, wire::VoteType type,
+                          std::string reason = "", std::map<transactor::BlockId, uint64_t> heads = {});
+  wire::ClusterUpdateOk Reply(const Entry& entry) const;
+  bool VotedToCommit(const Entry& entry) const;
+
+  const std::string self_;
+  const identity::NodeKey& key_;
+  core::repository::Repository& repository_;
+  storage::StorageEngine& engine_;
+  ConsensusPeers& peers_;
+  const time::Clock& clock_;
+  const MemberOptions options_;
+  const MemberEvents events_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> entries_;               // by message hash
+  std::map<transactor::BlockId, std::string> locks_;  // block -> the commit promised on it
+};
+
+}  // namespace optimystic::cluster::consensus

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+// InProcessCluster: several nodes of a consensus cluster in one process, for tests of
+// cluster/consensus and of the NetworkTransactor over replicated blocks. Each node has its own
+// memory engine, repository, Ed25519 key, ClusterMember and ConsensusRepo (its coordinator);
+// blocks are placed on a real Ring. The cluster is also a PeerNetwork whose peers are the
+// nodes' coordinators. A node can be taken down (every request to it fails "cannot reach ...",
+// as a transport would) and restarted over its storage, and a hook can rewrite the records one
+// node sends, to forge votes.
+// Thread-safety: the network's methods may be called from any thread at once; SetDown, Restart
+// and SetTamper from the test's thread between operations.
+#pragma once
+
+#include <optimystic/base/base32.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cluster/consensus/cluster_member.h"
+#include "cluster/consensus/consensus_peers.h"
+#include "cluster/consensus/consensus_repo.h"
+#include "cluster/identity/node_key.h"
+#include "cluster/network/peer_network.h"
+#include "cluster/network/peer_repo.h"
+#include "cluster/ring/ring.h"
+#include "core/repository/repository.h"
+#include "storage/memory/memory_storage_engine.h"
+
+namespace optimystic::test {
+
+class InProcessCluster final : public cluster::network::PeerNetwork {
+ public:
+  struct Counts {
+    std::atomic<int> votes_refused{0};
+    std::atomic<int> divergences{0};
+    std::atomic<int> catch_ups{0};
+  };
+
+  InProcessCluster(const std::vector<std::string>& ids, uint32_t replication,
+                   const time::Clock& clock, uint32_t promise_quorum = 0)
+      : replication_(replication), clock_(clock), promise_quorum_(promise_quorum) {
+    std::vector<cluster::ring::RingPeer> ring_peers;
+    for (const std::string& id : ids) {
+      ring_peers.push_back({id, true});
+      auto node = std::make_unique<Node>(id, *this);
+      nodes_.emplace(id, std::move(node));
+    }
+    ring_ = std::make_unique<cluster::ring::Ring>(
+        std::move(*cluster::ring::Ring::Create(std::move(ring_peers), 64)));
+    for (const std::string& id : ids) {
+      Open(*nodes_.at(id));
+    }
+  }
+
+  // A record `from` sends may be rewritten before it arrives (to forge votes).
+  using Tamper = std::function<void(const std::string& from, const std::string& to,
+                                    cluster::wire::ClusterRecord& record)>;
+  void SetTamper(Tamper tamper) {
+    std::lock_guard lock(mu_);
+    tamper_ = std::move(tamper);
+  }
+
+  void SetDown(const std::string& id, bool down) {
+    std::lock_guard lock(mu_);
+    if (down) {
+      down_.insert(id);
+    } else {
+      down_.erase(id);
+    }
+  }
+  bool IsDown(const std::string& id) {
+    std::lock_guard lock(mu_);
+    return down_.count(id) != 0;
+  }
+  // The node starts again over its storage: what it kept in memory is gone.
+  void Restart(const std::string& id) {
+    Node& node = *nodes_.at(id);
+    node.coordinator.reset();
+    node.member.reset();
+    Open(node);
+  }
+
+  core::repository::Repository& RepositoryOf(const std::string& id) {
+    return nodes_.at(id)->repository;
+  }
+  cluster::consensus::ClusterMember& MemberOf(const std::string& id) {
+    return *nodes_.at(id)->member;
+  }
+  cluster::consensus::ConsensusRepo& CoordinatorOf(const std::string& id) {
+    return *nodes_.at(id)->coordinator;
+  }
+  cluster::consensus::ConsensusPeers& PeersOf(const std::string& id) {
+    return nodes_.at(id)->peers;
+  }
+  const cluster::identity::NodeKey& KeyOf(const std::string& id) { return nodes_.at(id)->key; }
+  std::vector<std::string> ids() const {
+    std::vector<std::string> out;
+    for (const auto& [id, node] : nodes_) out.push_back(id);
+    return out;
+  }
+  Counts& counts() { return counts_; }
+
+  Result<std::vector<std::string>> ClusterFor(const block::BlockId& block_id) override {
+    return ring_->ClusterFor(block_id, replication_);
+  }
+  bool IsReachable(const std::string& peer_id) override { return !IsDown(peer_id); }
+  cluster::network::PeerRepo& RepoOf(const std::string& peer_id) override {
+    return nodes_.at(peer_id)->gate;
+  }
+  void ReportUnreachable(const std::string&) override {}
+
+ private:
+  struct Node;
+
+  // ConsensusPeers as one node sees the cluster.
+  class Peers final : public cluster::consensus::ConsensusPeers {
+   public:
+    Peers(std::string self, InProcessCluster& cluster)
+        : self_(std::move(self)), cluster_(cluster) {}
+    Result<std::vector<cluster::wire::ClusterPeer>> ClusterOf(
+        const transactor::BlockId& block_id) override {
+      std::vector<cluster::wire::ClusterPeer> out;
+      for (const std::string& id : cluster_.ring_->ClusterFor(block_id, cluster_.replication_)) {
+        out.push_back({id, base::Base32Encode(cluster_.nodes_.at(id)->key.public_key())});
+      }
+      return out;
+    }
+    bool IsReachable(const std::string& peer_id) override { return !cluster_.IsDown(peer_id); }
+    Result<cluster::wire::ClusterUpdateOk> Update(
+        const std::string& peer_id, const cluster::wire::ClusterRecord& record) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach(peer_id));
+      cluster::wire::ClusterRecord sent = record;
+      Tamper tamper;
+      {
+        std::lock_guard lock(cluster_.mu_);
+        tamper = cluster_.tamper_;
+      }
+      if (tamper) tamper(self_, peer_id, sent);
+      return cluster_.nodes_.at(peer_id)->member->Update(sent);
+    }
+    Result<std::vector<transactor::ActionTransforms>> HistoryOf(
+        const std::string& peer_id, const transactor::BlockId& block_id,
+        uint64_t after_rev) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach(peer_id));
+      return cluster_.nodes_.at(peer_id)->member->History(block_id, after_rev);
+    }
+
+   private:
+    Status Reach(const std::string& peer_id) {
+      if (cluster_.IsDown(self_) || cluster_.IsDown(peer_id)) {
+        return Status::Unavailable("cannot reach mem://" + peer_id + ": peer is down");
+      }
+      return Status::Ok();
+    }
+    const std::string self_;
+    InProcessCluster& cluster_;
+  };
+
+  // A node's coordinator behind the switch SetDown turns.
+  class Gate final : public cluster::network::PeerRepo {
+   public:
+    Gate(Node& node, InProcessCluster& cluster) : node_(node), cluster_(cluster) {}
+    Result<transactor::GetBlockResults> Get(const transactor::BlockGets& gets) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach());
+      return node_.coordinator->Get(gets);
+    }
+    Result<std::vector<transactor::BlockActionStatus>> GetStatus(
+        const std::vector<transactor::ActionBlocks>& actions) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach());
+      return node_.coordinator->GetStatus(actions);
+    }
+    Result<transactor::PendResult> Pend(const transactor::PendRequest& request) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach());
+      return node_.coordinator->Pend(request);
+    }
+    Result<transactor::CommitResult> Commit(const transactor::CommitRequest& request) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach());
+      return node_.coordinator->Commit(request);
+    }
+    Status Cancel(const transactor::ActionBlocks& actions) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach());
+      return node_.coordinator->Cancel(actions);
+    }
+
+   private:
+    Status Reach() {
+      if (cluster_.IsDown(node_.id)) {
+        return Status::Unavailable("cannot reach mem://" + node_.id + ": peer is down");
+      }
+      return Status::Ok();
+    }
+    Node& node_;
+    InProcessCluster& cluster_;
+  };
+
+  struct Node {
+    Node(std::string node_id, InProcessCluster& cluster)
+        : id(std::move(node_id)),
+          key(*cluster::identity::NodeKey::Generate()),
+          peers(id, cluster),
+          gate(*this, cluster) {}
+    std::string id;
+    plugins::storage_memory::MemoryStorageEngine engine;
+    core::repository::Repository repository{engine};
+    cluster::network::LocalPeerRepo local{repository};
+    cluster::identity::NodeKey key;
+    Peers peers;
+    Gate gate;
+    std::unique_ptr<cluster::consensus::ClusterMember> member;
+    std::unique_ptr<cluster::consensus::ConsensusRepo> coordinator;
+  };
+
+  void Open(Node& node) {
+    cluster::consensus::MemberOptions member_options;
+    member_options.promise_quorum = promise_quorum_;
+    cluster::consensus::MemberEvents events;
+    events.on_vote_refused = [this](std::string_view, const std::string&) {
+      counts_.votes_refused.fetch_add(1);
+    };
+    events.on_divergence = [this](const std::string&) { counts_.divergences.fetch_add(1); };
+    events.on_catch_up = [this](const std::string&, size_t) { counts_.catch_ups.fetch_add(1); };
+    node.member = std::move(*cluster::consensus::ClusterMember::Open(
+        node.id, node.key, node.repository, node.engine, node.peers, clock_, member_options,
+        std::move(events)));
+    cluster::consensus::ConsensusOptions options;
+    options.promise_quorum = promise_quorum_;
+    cluster::consensus::ConsensusEvents coordinator_events;
+    coordinator_events.on_vote_refused = [this](std::string_view, const std::string&) {
+      counts_.votes_refused.fetch_add(1);
+    };
+    node.coordinator = std::make_unique<cluster::consensus::ConsensusRepo>(
+        node.id, node.local, node.peers, clock_, std::move(options),
+        std::move(coordinator_events));
+  }
+
+  const uint32_t replication_;
+  const time::Clock& clock_;
+  const uint32_t promise_quorum_;
+  std::mutex mu_;
+  std::set<std::string> down_;
+  Tamper tamper_;
+  Counts counts_;
+  std::unique_ptr<cluster::ring::Ring> ring_;
+  std::map<std::string, std::unique_ptr<Node>> nodes_;
+};
+
+}  // namespace optimystic::test
