@@ -47,7 +47,7 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
     runtime::services::Database* database,
     runtime::services::ClientService::ClusterDescriber describe_cluster,
     cluster::network::RepoService* repo, cluster::membership::MembersService* members,
-    RouterOptions options) noexcept {
+    cluster::consensus::ConsensusService* consensus, RouterOptions options) noexcept {
   std::unique_ptr<RequestRouter> router(new RequestRouter(
       peer_id, std::move(node_version), database, std::move(describe_cluster), options));
   OPTIMYSTIC_ASSIGN_OR_RETURN(router->dispatcher_,
@@ -62,6 +62,9 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
     OPTIMYSTIC_RETURN_IF_ERROR(
         router->dispatcher_->Register(cluster::wire::MessageType::kClusterMembers, *members));
   }
+  if (consensus != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(consensus->RegisterWith(*router->dispatcher_));
+  }
   return router;
 }
 
@@ -73,7 +76,8 @@ RequestRouter::RequestRouter(std::string peer_id, std::string node_version,
       client_(DatabaseOr(database, no_database_), std::move(peer_id), std::move(node_version),
               std::move(describe_cluster)),
       client_pool_(options.client_workers),
-      peer_pool_(options.peer_workers) {}
+      peer_pool_(options.peer_workers),
+      consensus_pool_(options.consensus_workers) {}
 
 RequestRouter::~RequestRouter() { Drain(); }
 
@@ -93,6 +97,10 @@ void RequestRouter::OnRequest(std::string_view request, transport::Responder& re
       case MessageType::kRepoCommit:
       case MessageType::kRepoCancel:
         lane = &peer_pool_;
+        break;
+      case MessageType::kClusterUpdate:
+      case MessageType::kRepoHistory:
+        lane = &consensus_pool_;
         break;
       default:
         lane = &client_pool_;
@@ -119,6 +127,7 @@ void RequestRouter::Drain() noexcept {
   drained_.store(true);
   client_pool_.join();
   peer_pool_.join();
+  consensus_pool_.join();
 }
 
 }  // namespace optimystic::server

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/consensus/consensus_service.h"
 #include "cluster/membership/members_service.h"
 #include "cluster/membership/ping_handler.h"
 #include "cluster/network/repo_service.h"
@@ -39,6 +40,9 @@ namespace optimystic::server {
 struct RouterOptions {
   size_t client_workers = 16;  // client requests served at once
   size_t peer_workers = 16;    // repo requests from peers served at once
+  // Consensus records and history requests served at once. A lane of their own: a repo request
+  // a node coordinates waits on its peers' consensus requests, which never wait on a repo one.
+  size_t consensus_workers = 8;
 };
 
 class RequestRouter final : public transport::RequestHandler {
@@ -46,14 +50,15 @@ class RequestRouter final : public transport::RequestHandler {
   // `peer_id` and `node_version` are what this node tells peers and clients about itself.
   // `database` serves the client messages; nullptr when the node has none (yet).
   // `describe_cluster` is what node.status reports as the cluster (none: null).
-  // `repo` and `members` serve the peer messages; nullptr when the node serves none.
-  // OWNERSHIP: `clock`, `database`, `repo` and `members` must outlive the router.
+  // `repo`, `members` and `consensus` serve the peer messages; nullptr when the node serves none.
+  // OWNERSHIP: `clock`, `database`, `repo`, `members` and `consensus` must outlive the router.
   static Result<std::unique_ptr<RequestRouter>> Create(
       std::string peer_id, std::string node_version, const time::Clock& clock,
       runtime::services::Database* database = nullptr,
       runtime::services::ClientService::ClusterDescriber describe_cluster = nullptr,
       cluster::network::RepoService* repo = nullptr,
-      cluster::membership::MembersService* members = nullptr, RouterOptions options = {}) noexcept;
+      cluster::membership::MembersService* members = nullptr,
+      cluster::consensus::ConsensusService* consensus = nullptr, RouterOptions options = {}) noexcept;
   ~RequestRouter();  // Drain()s
 
   void OnRequest(std::string_view request, transport::Responder& responder) noexcept override;
@@ -78,6 +83,7 @@ class RequestRouter final : public transport::RequestHandler {
   std::unique_ptr<cluster::wire::MessageDispatcher> dispatcher_;
   boost::asio::thread_pool client_pool_;
   boost::asio::thread_pool peer_pool_;
+  boost::asio::thread_pool consensus_pool_;
   std::atomic<bool> drained_{false};
 };
 

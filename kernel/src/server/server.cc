@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -220,9 +223,10 @@ Status Server::Listen(StartInfo& info) {
     return Status::Ok();
   }
   repo_service_ = std::make_unique<cluster::network::RepoService>(
-      peer_id_, *local_repo_,
+      peer_id_, *coordinator_,
       [m = membership_.get()](const block::BlockId& id) { return m->ClusterFor(id); });
   members_service_ = std::make_unique<cluster::membership::MembersService>(*membership_);
+  consensus_service_ = std::make_unique<cluster::consensus::ConsensusService>(*member_);
   OPTIMYSTIC_ASSIGN_OR_RETURN(
       handler_,
       RequestRouter::Create(
@@ -232,7 +236,7 @@ Status Server::Listen(StartInfo& info) {
             return cluster::membership::DescribeCluster(
                 *view->ring, view->members, config_.cluster_replication, config_.cluster_seeds);
           },
-          repo_service_.get(), members_service_.get()));
+          repo_service_.get(), members_service_.get(), consensus_service_.get()));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
   info.client_url = *bound;
@@ -278,13 +282,123 @@ Status Server::RegisterClusterMetrics() {
   return Status::Ok();
 }
 
-Status Server::OpenCollections() {
-  repository_ = std::make_unique<core::repository::Repository>(*storage_);
-  local_repo_ = std::make_unique<cluster::network::LocalPeerRepo>(*repository_);
+Status Server::OpenConsensus() {
+  namespace consensus = cluster::consensus;
+  // Rounds by op and outcome, and how long each phase took.
+  constexpr std::array<std::string_view, 4> kOutcomes = {"decided", "rejected", "conflict",
+                                                         "no-quorum"};
+  constexpr std::array<cluster::wire::ConsensusOp, 3> kOps = {
+      cluster::wire::ConsensusOp::kPend, cluster::wire::ConsensusOp::kCommit,
+      cluster::wire::ConsensusOp::kCancel};
+  const std::vector<double> seconds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                       0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  auto rounds = std::make_shared<std::map<std::pair<int, std::string_view>, metrics::Counter*>>();
+  auto promise_seconds = std::make_shared<std::map<int, metrics::Histogram*>>();
+  for (cluster::wire::ConsensusOp op : kOps) {
+    const std::string op_name(consensus::OpName(op));
+    for (std::string_view outcome : kOutcomes) {
+      const std::pair<int, std::string_view> key(static_cast<int>(op), outcome);
+      OPTIMYSTIC_ASSIGN_OR_RETURN(
+          (*rounds)[key],
+          metrics_.AddCounter("optimystic_consensus_rounds_total",
+                              "Consensus rounds this node coordinated, by operation and outcome.",
+                              {{"op", op_name}, {"outcome", std::string(outcome)}}));
+    }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        (*promise_seconds)[static_cast<int>(op)],
+        metrics_.AddHistogram("optimystic_consensus_promise_seconds",
+                              "Time of a round's promise phase, in seconds.", {{"op", op_name}},
+                              seconds));
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Histogram * commit_seconds,
+      metrics_.AddHistogram("optimystic_consensus_commit_seconds",
+                            "Time of a decided commit's commit phase and decision, in seconds.", {},
+                            seconds));
+  auto refused = std::make_shared<std::map<std::string, metrics::Counter*, std::less<>>>();
+  for (const char* reason : {"bad-signature", "non-member"}) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        (*refused)[reason],
+        metrics_.AddCounter("optimystic_consensus_votes_refused_total",
+                            "Votes dropped: a bad signature, or a voter outside the cluster.",
+                            {{"reason", reason}}));
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * divergences,
+      metrics_.AddCounter("optimystic_consensus_divergences_total",
+                          "Decided operations this replica could not apply (it stays behind).",
+                          {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * repairs,
+      metrics_.AddCounter("optimystic_consensus_repairs_total",
+                          "Blocks this replica caught up by replaying missed commits from a peer.",
+                          {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * retries,
+      metrics_.AddCounter("optimystic_consensus_retries_total",
+                          "Decided records sent again to a peer that had not applied them.", {}));
+  auto on_refused = [this, refused](std::string_view reason, const std::string& peer) {
+    auto it = refused->find(reason);
+    if (it != refused->end()) it->second->Increment();
+    logger_.Log(logging::LogLevel::kWarn,
+                "dropped a vote from " + peer + ": " + std::string(reason));
+  };
+
   cluster::wire::CallOptions call;
   call.sender = peer_id_;
   call.clock = &clock_;
-  network_ = std::make_unique<cluster::network::MembershipNetwork>(*membership_, *local_repo_,
+  consensus_peers_ =
+      std::make_unique<consensus::MembershipPeers>(*membership_, transport_.get(), call);
+  consensus::MemberOptions member_options;
+  member_options.promise_quorum = config_.cluster_promise_quorum;
+  consensus::MemberEvents member_events;
+  member_events.on_vote_refused = on_refused;
+  member_events.on_divergence = [this, divergences](const std::string& what) {
+    divergences->Increment();
+    logger_.Log(logging::LogLevel::kWarn, "replica diverged: " + what);
+  };
+  member_events.on_catch_up = [this, repairs](const std::string& block_id, size_t actions) {
+    repairs->Increment();
+    logger_.Log(logging::LogLevel::kInfo, "caught up block " + block_id + ": replayed " +
+                                              std::to_string(actions) + " missed commit(s)");
+  };
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      member_, consensus::ClusterMember::Open(peer_id_, *node_key_, *repository_, *storage_,
+                                              *consensus_peers_, clock_, member_options,
+                                              std::move(member_events)));
+  consensus_peers_->SetLocal(*member_);
+
+  consensus::ConsensusOptions options;
+  options.promise_quorum = config_.cluster_promise_quorum;
+  options.expiration_ms = config_.cluster_round_timeout_ms;
+  options.tick = [member = member_.get()] { member->Recover(); };
+  consensus::ConsensusEvents events;
+  events.on_round = [rounds, promise_seconds, commit_seconds](const consensus::RoundReport& r) {
+    auto it = rounds->find({static_cast<int>(r.op), r.outcome});
+    if (it != rounds->end()) it->second->Increment();
+    (*promise_seconds)[static_cast<int>(r.op)]->Observe(r.promise_seconds);
+    if (r.op == cluster::wire::ConsensusOp::kCommit && r.outcome == "decided") {
+      commit_seconds->Observe(r.commit_seconds);
+    }
+  };
+  events.on_vote_refused = on_refused;
+  events.on_retry = [retries] { retries->Increment(); };
+  coordinator_ = std::make_unique<consensus::ConsensusRepo>(
+      peer_id_, *local_repo_, *consensus_peers_, clock_, std::move(options), std::move(events));
+  return Status::Ok();
+}
+
+Status Server::OpenCollections() {
+  // A pend given to other peers is a promise (a vote), so it must survive a crash.
+  core::repository::RepositoryOptions repository_options;
+  repository_options.sync_pends = config_.cluster_replication > 1;
+  repository_ = std::make_unique<core::repository::Repository>(*storage_, repository_options);
+  local_repo_ = std::make_unique<cluster::network::LocalPeerRepo>(*repository_);
+  OPTIMYSTIC_RETURN_IF_ERROR(OpenConsensus());
+  cluster::wire::CallOptions call;
+  call.sender = peer_id_;
+  call.clock = &clock_;
+  network_ = std::make_unique<cluster::network::MembershipNetwork>(*membership_, *coordinator_,
                                                                    transport_.get(), call);
   cluster::network::NetworkTransactorOptions options;
   options.on_lagging_commit = [this](const transactor::LaggingCommit& lag) {
@@ -454,6 +568,9 @@ void Server::Stop() {
   collection_types_.clear();
   transactor_.reset();
   network_.reset();
+  coordinator_.reset();  // stops its retries and recovery ticks
+  member_.reset();
+  consensus_peers_.reset();
   repository_.reset();
   storage_view_ = nullptr;
   if (storage_) {
@@ -463,6 +580,7 @@ void Server::Stop() {
   handler_.reset();
   repo_service_.reset();
   members_service_.reset();
+  consensus_service_.reset();
   local_repo_.reset();
   membership_.reset();
   transport_.reset();

@@ -19,6 +19,10 @@
 #include <vector>
 
 #include "base/system_clock.h"
+#include "cluster/consensus/cluster_member.h"
+#include "cluster/consensus/consensus_repo.h"
+#include "cluster/consensus/consensus_service.h"
+#include "cluster/consensus/membership_peers.h"
 #include "cluster/identity/node_key.h"
 #include "cluster/membership/cluster_view.h"
 #include "cluster/membership/members_service.h"
@@ -97,6 +101,8 @@ class Server {
   // CreateTransport and OpenMembership done.
   Status OpenCollections();
   Status RegisterClusterMetrics();
+  // The member, the coordinator and their metrics. REQUIRES: repository_ and local_repo_ open.
+  Status OpenConsensus();
   // Serves clients and peers, and starts probing the cluster.
   Status Listen(StartInfo& info);
   std::unique_ptr<PluginHost> MakeHost(const std::string& component);
@@ -123,12 +129,17 @@ class Server {
   std::unique_ptr<core::repository::Repository> repository_;
   std::unique_ptr<cluster::network::LocalPeerRepo> local_repo_;
   std::unique_ptr<cluster::membership::Membership> membership_;
+  // Consensus among the peers of each block's cluster; the coordinator is this node's PeerRepo.
+  std::unique_ptr<cluster::consensus::MembershipPeers> consensus_peers_;
+  std::unique_ptr<cluster::consensus::ClusterMember> member_;
+  std::unique_ptr<cluster::consensus::ConsensusRepo> coordinator_;
   std::unique_ptr<cluster::network::MembershipNetwork> network_;
   std::unique_ptr<cluster::network::NetworkTransactor> transactor_;
   std::vector<std::unique_ptr<collections::CollectionType>> collection_types_;
   std::unique_ptr<runtime::services::EngineDatabase> database_;
   std::unique_ptr<cluster::network::RepoService> repo_service_;
   std::unique_ptr<cluster::membership::MembersService> members_service_;
+  std::unique_ptr<cluster::consensus::ConsensusService> consensus_service_;
   std::unique_ptr<RequestRouter> handler_;
   bool started_ = false;
 };

@@ -328,7 +328,8 @@ class SchemaReader {
 
   Status ReadCluster(const Settings& s) {
     OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"replication", "virtual_nodes", "seeds", "advertise",
-                                            "probe_interval_ms", "down_after_ms"}));
+                                            "probe_interval_ms", "down_after_ms",
+                                            "promise_quorum", "round_timeout_ms"}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         config_.cluster_replication,
         GetIntInRange(s, "replication", 1, 1, std::numeric_limits<uint32_t>::max()));
@@ -357,14 +358,15 @@ class SchemaReader {
     if (!config_.cluster_seeds.empty() && config_.transport_plugin.empty()) {
       return s.Get("seeds").Error("a node with seeds needs a transport (transport.plugin)");
     }
-    // Until cluster consensus lands, a block has one copy: more would be copies nobody keeps
-    // in step, which a failover would read as missing data.
-    if (!config_.cluster_seeds.empty() && config_.cluster_replication > 1) {
-      return s.Get("replication")
-          .Error("replication " + std::to_string(config_.cluster_replication) +
-                 " across peers needs cluster consensus, which this version does not have yet; "
-                 "use 1 (each block on one node)");
-    }
+    // Consensus quorums (docs/operations.md): a promise quorum of at most a simple majority would
+    // let two rival commits both gather promises, so it must be more than half.
+    const uint32_t n = config_.cluster_replication;
+    const auto promise_default = static_cast<uint32_t>(std::max<int64_t>(n / 2 + 1, (3 * int64_t{n} + 3) / 4));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        config_.cluster_promise_quorum,
+        GetIntInRange(s, "promise_quorum", promise_default, n / 2 + 1, std::max<uint32_t>(n, 1)));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_round_timeout_ms,
+                                GetIntInRange(s, "round_timeout_ms", 10'000, 1000, 600'000));
     return Status::Ok();
   }
 
@@ -521,7 +523,9 @@ std::string PrintNodeConfig(const NodeConfig& config) {
            {"virtual_nodes", Plain(std::to_string(config.cluster_virtual_nodes))},
            {"seeds", List(config.cluster_seeds)},
            {"probe_interval_ms", Plain(std::to_string(config.cluster_probe_interval_ms))},
-           {"down_after_ms", Plain(std::to_string(config.cluster_down_after_ms))}});
+           {"down_after_ms", Plain(std::to_string(config.cluster_down_after_ms))},
+           {"promise_quorum", Plain(std::to_string(config.cluster_promise_quorum))},
+           {"round_timeout_ms", Plain(std::to_string(config.cluster_round_timeout_ms))}});
   if (!config.cluster_advertise.empty()) {
     cluster.children.emplace_back("advertise", Plain(config.cluster_advertise));
   }

@@ -63,6 +63,11 @@ struct NodeConfig {
   std::string cluster_advertise;  // the URL peers reach this node at; empty: the bound listen URL
   int64_t cluster_probe_interval_ms = 1000;
   int64_t cluster_down_after_ms = 3000;
+  // Approvals a write needs from the peers of a block's cluster (docs/operations.md); default
+  // ceil(0.75·replication), at least a simple majority.
+  uint32_t cluster_promise_quorum = 1;
+  // A consensus round's deadline: no peer votes on it after this (the coordinator's clock).
+  int64_t cluster_round_timeout_ms = 10'000;
 
   // The whole effective document (file + overrides), for plugin settings and --print-config.
   std::shared_ptr<const SettingsNode> root;

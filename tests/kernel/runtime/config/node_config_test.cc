@@ -180,13 +180,35 @@ TEST(NodeConfig, ReadsEveryKey) {
   EXPECT_EQ(config->cluster_down_after_ms, 1500);
 }
 
+TEST(NodeConfig, PromiseQuorumDefaultsToThreeQuartersOfTheCluster) {
+  const std::string with_transport =
+      std::string(kMinimal) + "transport: {plugin: tcp, listen: 'tcp://127.0.0.1:0'}\n";
+  for (auto [replication, quorum] : {std::pair{1u, 1u}, {2u, 2u}, {3u, 3u}, {4u, 3u}, {5u, 4u},
+                                     {7u, 6u}, {10u, 8u}}) {
+    auto config = Parse(with_transport + "cluster: {replication: " + std::to_string(replication) +
+                        "}\n");
+    ASSERT_TRUE(config) << config.error().ToString();
+    EXPECT_EQ(config->cluster_promise_quorum, quorum) << "replication " << replication;
+    EXPECT_EQ(config->cluster_round_timeout_ms, 10'000);
+  }
+  auto lowered = Parse(with_transport + "cluster: {replication: 3, promise_quorum: 2}\n");
+  ASSERT_TRUE(lowered) << lowered.error().ToString();
+  EXPECT_EQ(lowered->cluster_promise_quorum, 2u);
+}
+
 TEST(NodeConfig, ClusterSettingsThatCannotWorkAreRefused) {
   const std::string with_transport =
       std::string(kMinimal) + "transport: {plugin: tcp, listen: 'tcp://127.0.0.1:0'}\n";
-  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {replication: 3, seeds: [tcp://a:1]}\n")),
-              HasSubstr("cluster.replication: replication 3 across peers needs cluster "
-                        "consensus"));
+  EXPECT_TRUE(Parse(with_transport + "cluster: {replication: 3, seeds: [tcp://a:1]}\n"))
+      << "replicated blocks across peers";
   EXPECT_TRUE(Parse(with_transport + "cluster: {replication: 3}\n")) << "a node of its own";
+  // A promise quorum of half the cluster or less would let two rival commits gather promises.
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {replication: 4, promise_quorum: 2}\n")),
+              HasSubstr("cluster.promise_quorum: expected an integer from 3 to 4, got 2"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {replication: 3, promise_quorum: 4}\n")),
+              HasSubstr("cluster.promise_quorum: expected an integer from 2 to 3, got 4"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {round_timeout_ms: 10}\n")),
+              HasSubstr("cluster.round_timeout_ms: expected an integer from 1000 to 600000"));
   EXPECT_THAT(ErrorOf(Parse(std::string(kMinimal) + "cluster: {seeds: [tcp://a:1]}\n")),
               HasSubstr("cluster.seeds: a node with seeds needs a transport"));
   EXPECT_THAT(
