@@ -9,22 +9,13 @@
 // Writers on different nodes racing on one counter lose no increment.
 #include <optimystic/block/value.h>
 
-#include "support/http_get.h"
-#include "support/run_checks.h"
-#include "support/subprocess.h"
-#include "support/temp_dir.h"
-#include "support/test_certs.h"
+#include "integration/cluster_nodes.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <memory>
-#include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,168 +24,13 @@ namespace optimystic {
 namespace {
 
 using block::Value;
-using test::Capture;
+using test::ClusterNodes;
 using test::RunResult;
 using test::Subprocess;
 using test::Succeeded;
 using namespace std::chrono_literals;
 
 constexpr int kNodes = 3;
-
-// A loopback port nobody listens on now (the kernel's pick for port 0).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-// Real nodes started from one of the example deployments in config/.
-class ClusterNodes : public ::testing::Test {
- protected:
-  // Starts the `n` nodes of config/<example>/ at once, as an operator starting a cluster
-  // would (none waits for the others), and waits until each sees all of them up. With `tls`,
-  // every node gets a certificate of one test CA in place of the example's files.
-  void StartCluster(const std::string& example, int n, bool tls = false) {
-    example_ = example;
-    n_ = n;
-    if (tls) {
-      auto ca = test::TestCertificateAuthority::Create(dir_.path(), "cluster");
-      ASSERT_TRUE(ca.has_value()) << ca.status().ToString();
-      ca_.emplace(std::move(*ca));
-      auto client = ca_->Issue("client");
-      ASSERT_TRUE(client.has_value());
-      client_tls_ = *client;
-    }
-    std::string seeds;
-    for (int i = 0; i < n; ++i) {
-      ports_.push_back(FreePort());
-      ASSERT_GT(ports_.back(), 0);
-      seeds += std::string(i == 0 ? "" : ", ") + Url(i);
-      if (tls) {
-        auto files = ca_->Issue("node" + std::to_string(i + 1));
-        ASSERT_TRUE(files.has_value());
-        node_tls_.push_back(*files);
-      }
-    }
-    seeds_ = "[" + seeds + "]";
-    nodes_.resize(n);
-    metrics_ports_.resize(n);
-    for (int i = 0; i < n; ++i) StartNode(i);
-    for (int i = 0; i < n; ++i) WaitReady(i);
-    for (int i = 0; i < n; ++i) {
-      ASSERT_TRUE(WaitForMembers(i, n, 0)) << "node " << i << " never saw the cluster";
-    }
-  }
-
-  std::string Url(int i) const { return "tcp://127.0.0.1:" + std::to_string(ports_[i]); }
-
-  // The node's command line: the example's file, with data dir, ports, seeds (and
-  // certificates) moved so that runs do not collide.
-  std::vector<std::string> NodeArgs(int i) const {
-    // A node beyond the example's (an intruder) uses the last file with its own data and port.
-    const std::string file = std::string(OPTIMYSTIC_SOURCE_DIR) + "/config/" + example_ + "/node" +
-                             std::to_string(std::min(i, n_ - 1) + 1) + ".yaml";
-    std::vector<std::string> args = {
-        OPTIMYSTIC_NODE_BINARY,
-        "--config",
-        file,
-        "--set",
-        "node.data_dir=" + dir_.path() + "/node" + std::to_string(i + 1),
-        "--set",
-        "transport.listen=" + Url(i),
-        "--set",
-        "metrics.listen=127.0.0.1:0",
-        "--set",
-        "cluster.seeds=" + seeds_};
-    if (!node_tls_.empty()) {
-      for (const auto& [key, value] : {std::pair{"ca_file", node_tls_[i].ca_file},
-                                       std::pair{"cert_file", node_tls_[i].cert_file},
-                                       std::pair{"key_file", node_tls_[i].key_file}}) {
-        args.insert(args.end(),
-                    {"--set", std::string("transport.settings.tls.") + key + "=" + value});
-      }
-    }
-    return args;
-  }
-
-  void StartNode(int i) {
-    nodes_[i] = std::make_unique<Subprocess>(NodeArgs(i));
-    ASSERT_TRUE(nodes_[i]->Start());
-  }
-
-  void WaitReady(int i) {
-    std::optional<std::string> ready = nodes_[i]->WaitForLine("optimystic-node ready", 30s);
-    ASSERT_TRUE(ready) << nodes_[i]->stderr_text();
-    const std::string port = Capture(*ready, "metrics=http://127\\.0\\.0\\.1:([0-9]+)/metrics");
-    ASSERT_FALSE(port.empty()) << *ready;
-    metrics_ports_[i] = std::stoi(port);
-  }
-
-  // The CLI against node `node`, with the client certificate when the cluster runs TLS.
-  RunResult Cli(int node, std::vector<std::string> args) {
-    std::vector<std::string> head = {OPTIMYSTIC_CLI_BINARY, "--node", Url(node)};
-    if (client_tls_) {
-      head.insert(head.end(), {"--tls-ca", client_tls_->ca_file, "--tls-cert",
-                               client_tls_->cert_file, "--tls-key", client_tls_->key_file});
-    }
-    args.insert(args.begin(), head.begin(), head.end());
-    return test::RunToExit(std::move(args));
-  }
-
-  // node.status's cluster as node `i` sees it, or null.
-  Value ClusterSeenBy(int i) {
-    RunResult status = Cli(i, {"--json", "status"});
-    if (status.exit_code != 0) return Value();
-    Value doc = Value::parse(status.out, nullptr, false);
-    return doc.is_discarded() ? Value() : doc["cluster"];
-  }
-
-  // Until node `i` sees `up` members up and `down` down (or 30 s pass).
-  bool WaitForMembers(int i, int up, int down) {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      Value cluster = ClusterSeenBy(i);
-      if (cluster.is_object() && cluster["members"].is_array()) {
-        int n_up = 0, n_down = 0;
-        for (const Value& m : cluster["members"]) {
-          (m["state"] == "up" ? n_up : n_down) += 1;
-        }
-        if (n_up == up && n_down == down) return true;
-      }
-      std::this_thread::sleep_for(200ms);
-    }
-    return false;
-  }
-
-  // A sample of node `i`'s /metrics, or -1 when it is not there.
-  double Metric(int i, const std::string& sample) {
-    test::HttpResponse r = test::HttpGet("127.0.0.1", metrics_ports_[i], "/metrics");
-    const size_t at = r.body.find("\n" + sample + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(r.body.substr(at + sample.size() + 2));
-  }
-
-  test::TempDir dir_;
-  std::string example_;
-  int n_ = 0;
-  std::vector<int> ports_;
-  std::vector<int> metrics_ports_;
-  std::string seeds_;
-  std::optional<test::TestCertificateAuthority> ca_;
-  std::vector<test::CertFiles> node_tls_;
-  std::optional<test::CertFiles> client_tls_;
-  std::vector<std::unique_ptr<Subprocess>> nodes_;
-};
 
 class ClusterNodeTest : public ClusterNodes {
  protected:
@@ -329,7 +165,8 @@ TEST_F(ClusterNodeTest, AKilledNodeIsDownItsBlocksUnavailableAndItComesBackWithT
   }
 }
 
-// config/cluster-5: five nodes; every node writes, every other reads.
+// config/cluster-5: five nodes, each holding every block (replication 5); every node writes,
+// every other reads.
 TEST_F(ClusterNodes, FiveNodesFromTheExampleShareCollections) {
   ASSERT_NO_FATAL_FAILURE(StartCluster("cluster-5", 5));
   for (int w = 0; w < 5; ++w) {
@@ -365,7 +202,7 @@ TEST_F(ClusterNodes, ATlsClusterServesCertifiedClientsAndKeepsForeignPeersOut) {
   ASSERT_TRUE(other.has_value());
   auto intruder_files = other->Issue("intruder");
   ASSERT_TRUE(intruder_files.has_value());
-  ports_.push_back(FreePort());
+  ports_.push_back(test::FreePort());
   node_tls_.push_back(*intruder_files);
   nodes_.resize(n_ + 1);
   metrics_ports_.resize(n_ + 1);

@@ -90,6 +90,13 @@ class Subprocess {
     return std::nullopt;
   }
 
+  // Reads whatever output is waiting, without blocking: a long-running child that logs must be
+  // drained now and then, or it blocks once a pipe's buffer is full.
+  void Drain() {
+    while (Pump(0) && Readable()) {
+    }
+  }
+
   bool Signal(int sig) { return pid_ > 0 && ::kill(pid_, sig) == 0; }
   pid_t pid() const { return pid_; }
   const std::string& stdout_text() const { return stdout_; }
@@ -109,6 +116,10 @@ class Subprocess {
     ReadInto(fds[0], out_fd_, stdout_);
     ReadInto(fds[1], err_fd_, stderr_);
     return out_fd_ >= 0 || err_fd_ >= 0;
+  }
+  bool Readable() {
+    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+    return ::poll(fds, 2, 0) > 0;
   }
   static void ReadInto(const pollfd& p, int& fd, std::string& sink) {
     if (fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) return;

@@ -77,7 +77,8 @@ RequestRouter::RequestRouter(std::string peer_id, std::string node_version,
               std::move(describe_cluster)),
       client_pool_(options.client_workers),
       peer_pool_(options.peer_workers),
-      consensus_pool_(options.consensus_workers) {}
+      consensus_pool_(options.consensus_workers),
+      on_served_(std::move(options.on_served)) {}
 
 RequestRouter::~RequestRouter() { Drain(); }
 
@@ -107,16 +108,28 @@ void RequestRouter::OnRequest(std::string_view request, transport::Responder& re
         break;
     }
   }
+  const size_t request_bytes = request.size();
   if (lane == nullptr) {
-    responder.Reply(dispatcher_->Dispatch(*decoded));
+    Answer(*decoded, request_bytes, dispatcher_->Dispatch(*decoded), responder);
     return;
   }
   if (drained_.load()) {
-    responder.Reply(dispatcher_->Refuse(*decoded, Status::Unavailable("node is stopping")));
+    Answer(*decoded, request_bytes,
+           dispatcher_->Refuse(*decoded, Status::Unavailable("node is stopping")), responder);
     return;
   }
-  boost::asio::post(
-      *lane, [this, decoded, &responder] { responder.Reply(dispatcher_->Dispatch(*decoded)); });
+  boost::asio::post(*lane, [this, decoded, request_bytes, &responder] {
+    Answer(*decoded, request_bytes, dispatcher_->Dispatch(*decoded), responder);
+  });
+}
+
+void RequestRouter::Answer(const cluster::wire::DecodeOutcome& decoded, size_t request_bytes,
+                           std::string reply, transport::Responder& responder) const noexcept {
+  const size_t reply_bytes = reply.size();
+  responder.Reply(reply);
+  if (on_served_ && decoded.envelope) {
+    on_served_(decoded.envelope->type, request_bytes, reply_bytes);
+  }
 }
 
 std::string RequestRouter::Route(std::string_view request) const noexcept {

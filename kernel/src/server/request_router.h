@@ -12,6 +12,8 @@
 // client messages, which wait on peers, run on a pool of their own, and repo messages, which
 // only touch this node's storage, on another. So a node whose client workers all wait on
 // peers still answers those peers' repo requests, and no two nodes can wait on each other.
+// Every decoded request is reported to RouterOptions::on_served with its type and the bytes of
+// the request and of the reply (the node's per-type traffic metrics).
 // Thread-safety: immutable once created; OnRequest runs on the transport's threads at once.
 // Errors: Create returns InvalidArgument for a peer id that cannot be sent.
 #pragma once
@@ -23,6 +25,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +47,10 @@ struct RouterOptions {
   // Consensus records and history requests served at once. A lane of their own: a repo request
   // a node coordinates waits on its peers' consensus requests, which never wait on a repo one.
   size_t consensus_workers = 8;
+  // Called once per decoded request, after its reply is made, on the thread that made it.
+  using OnServed = std::function<void(cluster::wire::MessageType type, size_t request_bytes,
+                                      size_t reply_bytes)>;
+  OnServed on_served;
 };
 
 class RequestRouter final : public transport::RequestHandler {
@@ -75,6 +83,9 @@ class RequestRouter final : public transport::RequestHandler {
                 runtime::services::Database* database,
                 runtime::services::ClientService::ClusterDescriber describe_cluster,
                 RouterOptions options);
+  // Replies with `reply` to the request `decoded` came from, and reports it to on_served_.
+  void Answer(const cluster::wire::DecodeOutcome& decoded, size_t request_bytes, std::string reply,
+              transport::Responder& responder) const noexcept;
 
   // Declared before the dispatcher, which refers to them.
   cluster::membership::PingHandler ping_;
@@ -84,6 +95,7 @@ class RequestRouter final : public transport::RequestHandler {
   boost::asio::thread_pool client_pool_;
   boost::asio::thread_pool peer_pool_;
   boost::asio::thread_pool consensus_pool_;
+  const RouterOptions::OnServed on_served_;
   std::atomic<bool> drained_{false};
 };
 

@@ -227,6 +227,32 @@ Status Server::Listen(StartInfo& info) {
       [m = membership_.get()](const block::BlockId& id) { return m->ClusterFor(id); });
   members_service_ = std::make_unique<cluster::membership::MembersService>(*membership_);
   consensus_service_ = std::make_unique<cluster::consensus::ConsensusService>(*member_);
+  // Bytes of every request served and of its reply, by the request's type; one series per type
+  // made here, so that serving only indexes an array.
+  using Counters = std::array<metrics::Counter*, cluster::wire::kMessageTypeCount>;
+  auto received = std::make_shared<Counters>();
+  auto sent = std::make_shared<Counters>();
+  for (size_t t = 0; t < cluster::wire::kMessageTypeCount; ++t) {
+    const std::string type(
+        cluster::wire::MessageTypeName(static_cast<cluster::wire::MessageType>(t)));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        (*received)[t],
+        metrics_.AddCounter("optimystic_wire_received_bytes_total",
+                            "Bytes of the requests this node served, by message type.",
+                            {{"type", type}}));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        (*sent)[t], metrics_.AddCounter("optimystic_wire_sent_bytes_total",
+                                        "Bytes of this node's replies, by the request's type.",
+                                        {{"type", type}}));
+  }
+  RouterOptions router_options;
+  router_options.on_served = [received, sent](cluster::wire::MessageType type,
+                                              size_t request_bytes, size_t reply_bytes) {
+    const auto t = static_cast<size_t>(type);
+    if (t >= cluster::wire::kMessageTypeCount) return;
+    (*received)[t]->Increment(static_cast<double>(request_bytes));
+    (*sent)[t]->Increment(static_cast<double>(reply_bytes));
+  };
   OPTIMYSTIC_ASSIGN_OR_RETURN(
       handler_,
       RequestRouter::Create(
@@ -236,7 +262,8 @@ Status Server::Listen(StartInfo& info) {
             return cluster::membership::DescribeCluster(
                 *view->ring, view->members, config_.cluster_replication, config_.cluster_seeds);
           },
-          repo_service_.get(), members_service_.get(), consensus_service_.get()));
+          repo_service_.get(), members_service_.get(), consensus_service_.get(),
+          std::move(router_options)));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
   info.client_url = *bound;

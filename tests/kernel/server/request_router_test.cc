@@ -10,8 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace optimystic::server {
 namespace {
@@ -186,6 +190,47 @@ TEST(RequestRouter, ServesClientMessagesFromItsDatabase) {
   // A reply type sent as a request has no handler.
   EXPECT_EQ(ClientReply(**router, wire::MessageType::kActOk, block::Value::object()),
             "NotSupported: no handler for message type 'act.ok' on this node");
+}
+
+// The traffic metrics' source: each decoded request with its bytes and its reply's, on the
+// inline lane and on a worker lane alike; bytes that are no message are not reported.
+TEST(RequestRouter, ReportsEachServedRequestsTypeAndBytes) {
+  FixedClock clock(1764612000000);
+  test::FakeDatabase database;
+  std::mutex mu;
+  std::vector<std::tuple<wire::MessageType, size_t, size_t>> served;
+  RouterOptions options;
+  options.on_served = [&](wire::MessageType type, size_t request_bytes, size_t reply_bytes) {
+    std::lock_guard lock(mu);
+    served.emplace_back(type, request_bytes, reply_bytes);
+  };
+  auto router = RequestRouter::Create("peer-n", "0.1.0", clock, &database, nullptr, nullptr,
+                                      nullptr, nullptr, std::move(options));
+  ASSERT_TRUE(router.has_value()) << router.status().ToString();
+  wire::Envelope status;
+  status.type = wire::MessageType::kNodeStatus;
+  status.request_id = 4;
+  status.payload = block::Value::object();
+  const std::string status_bytes = *wire::EncodeEnvelope(status);
+  wire::Envelope ping = status;
+  ping.type = wire::MessageType::kPing;
+  ping.sender = "peer-a";
+  ping.payload = wire::PingToPayload(wire::Ping{});
+  const std::string ping_bytes = *wire::EncodeEnvelope(ping);
+
+  CapturingResponder ping_reply, status_reply, junk_reply;
+  (*router)->OnRequest(ping_bytes, ping_reply);
+  (*router)->OnRequest(status_bytes, status_reply);
+  (*router)->OnRequest("not a message", junk_reply);
+  (*router)->Drain();  // the status request ran on a worker
+  ASSERT_EQ(served.size(), 2u);
+  std::sort(served.begin(), served.end());
+  EXPECT_EQ(served[0], std::make_tuple(wire::MessageType::kPing, ping_bytes.size(),
+                                       ping_reply.bytes_.size()));
+  EXPECT_EQ(served[1], std::make_tuple(wire::MessageType::kNodeStatus, status_bytes.size(),
+                                       status_reply.bytes_.size()));
+  EXPECT_GT(status_reply.bytes_.size(), 0u);
+  EXPECT_EQ(junk_reply.replies_, 1) << "bytes that are no message still get an error reply";
 }
 
 }  // namespace

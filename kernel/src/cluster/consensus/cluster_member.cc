@@ -42,6 +42,11 @@ bool Beats(const wire::ClusterRecord& a, const wire::ClusterRecord& b) {
   return a.message_hash > b.message_hash;
 }
 
+bool Overlaps(const std::vector<BlockId>& a, const std::vector<BlockId>& b) {
+  return std::any_of(a.begin(), a.end(),
+                     [&](const BlockId& id) { return std::find(b.begin(), b.end(), id) != b.end(); });
+}
+
 std::string DescribeStale(const transactor::StaleFailure& failure) {
   if (failure.reason) {
     return *failure.reason;
@@ -86,7 +91,6 @@ Result<std::unique_ptr<ClusterMember>> ClusterMember::Open(
       std::move(self), key, repository, engine, peers, clock, options, std::move(events)));
   RecordSink sink;
   OPTIMYSTIC_RETURN_IF_ERROR(engine.Scan(storage::ScanRange::Prefix(kVotePrefix), sink));
-  const int64_t now = clock.NowUnixMs();
   for (const auto& [key_bytes, value] : sink.entries) {
     Result<block::Value> decoded = block::DecodeValue(value, block::DecodeMode::kTrusted);
     Result<wire::ClusterRecord> record =
@@ -97,12 +101,8 @@ Result<std::unique_ptr<ClusterMember>> ClusterMember::Open(
     }
     Entry entry;
     entry.record = std::move(*record);
-    entry.touched_ms = now;
     entry.stored = true;
     const std::string hash = entry.record.message_hash;
-    for (const BlockId& id : entry.record.message.BlockIds()) {
-      member->locks_[id] = hash;
-    }
     member->entries_.emplace(hash, std::move(entry));
   }
   return member;
@@ -129,7 +129,6 @@ Result<wire::ClusterUpdateOk> ClusterMember::Update(const wire::ClusterRecord& i
     entry.record.commits.clear();
   }
   MergeVotes(entry, incoming);
-  entry.touched_ms = now;
   if (fresh) {
     const bool expired = static_cast<uint64_t>(now) > entry.record.message.expiration_ms;
     if (expired && entry.record.message.op == ConsensusOp::kCommit) {
@@ -242,9 +241,10 @@ Status ClusterMember::Advance(Entry& entry, int64_t now_ms) {
                                   Sign(entry, Phase::kCommit, VoteType::kReject, "superseded"));
       continue;
     }
-    if (static_cast<uint64_t>(now_ms) > entry.record.message.expiration_ms) {
-      return Status::Ok();  // too late to decide; Recover finishes what others decided
-    }
+    // Past the expiration this member still votes, as the holder of the promise: a coordinator
+    // that died after some commit votes leaves the record to Recover, which needs the holders'
+    // votes to decide it. A member that gave way to a rival (released) never votes again, so
+    // what Recover counts as "will never vote" stays true.
     OPTIMYSTIC_ASSIGN_OR_RETURN(wire::Vote vote,
                                 Sign(entry, Phase::kCommit, VoteType::kApprove));
     entry.record.commits[self_] = std::move(vote);
@@ -287,22 +287,24 @@ Result<wire::Vote> ClusterMember::Promise(Entry& entry, int64_t now_ms) {
 }
 
 Result<wire::Vote> ClusterMember::PromiseCommit(Entry& entry, int64_t now_ms) {
-  const std::string& hash = entry.record.message_hash;
   const std::vector<BlockId> blocks = entry.record.message.BlockIds();
   std::vector<Entry*> beaten;
-  for (const BlockId& id : blocks) {
-    auto lock = locks_.find(id);
-    if (lock == locks_.end() || lock->second == hash) {
+  for (auto& [other_hash, rival] : entries_) {
+    if (&rival == &entry || !Holds(rival) || !Overlaps(rival.record.message.BlockIds(), blocks)) {
       continue;
     }
-    auto holder = entries_.find(lock->second);
-    if (holder == entries_.end() || holder->second.finished || holder->second.released) {
-      locks_.erase(lock);
+    // A commit retried through another coordinator is a new record of the same action (perhaps
+    // over other blocks of it): not a rival, so the retry is not refused while the first
+    // round's promises are still held.
+    if (rival.record.message.commit->action_id == entry.record.message.commit->action_id &&
+        rival.record.message.commit->rev == entry.record.message.commit->rev) {
       continue;
     }
-    Entry& rival = holder->second;
-    const bool quiet = now_ms - rival.touched_ms > options_.race_stale_ms ||
-                       static_cast<uint64_t>(now_ms) > rival.record.message.expiration_ms;
+    // A holder whose coordinator went quiet may still be decided by the commit votes others
+    // gave it: it yields only race_stale_ms after its expiration, once the voters' Recover had
+    // the chance to collect this member's late vote (Advance) and finish it.
+    const bool quiet = now_ms > static_cast<int64_t>(rival.record.message.expiration_ms) +
+                                    options_.race_stale_ms;
     if (VotedToCommit(rival) || (!quiet && !Beats(entry.record, rival.record))) {
       entry.released = true;
       return Sign(entry, Phase::kPromise, VoteType::kConflict, rival.record.message_hash);
@@ -326,9 +328,6 @@ Result<wire::Vote> ClusterMember::PromiseCommit(Entry& entry, int64_t now_ms) {
   }
   for (Entry* rival : beaten) {
     Release(*rival);
-  }
-  for (const BlockId& id : blocks) {
-    locks_[id] = hash;
   }
   return Sign(entry, Phase::kPromise, VoteType::kApprove, "", std::move(heads));
 }
@@ -375,6 +374,15 @@ Status ClusterMember::Execute(Entry& entry) {
     }
   } else {
     entry.executed = true;
+    // Rivals at this rev or below on these blocks can never be decided now: their locks go.
+    const std::vector<BlockId> blocks = entry.record.message.BlockIds();
+    for (auto& [hash, rival] : entries_) {
+      if (&rival != &entry && Holds(rival) && rival.record.message.commit->rev <= commit.rev &&
+          rival.record.message.commit->action_id != commit.action_id &&
+          Overlaps(rival.record.message.BlockIds(), blocks)) {
+        OPTIMYSTIC_RETURN_IF_ERROR(Finish(rival));
+      }
+    }
   }
   Release(entry);
   return Status::Ok();
@@ -430,14 +438,15 @@ Status ClusterMember::CatchUp(Entry& entry, const BlockId& block_id, uint64_t fr
   return Status::Unavailable("cannot catch up block " + block_id + ": " + last_error);
 }
 
-void ClusterMember::Release(Entry& entry) {
-  entry.released = true;
-  for (const BlockId& id : entry.record.message.BlockIds()) {
-    auto lock = locks_.find(id);
-    if (lock != locks_.end() && lock->second == entry.record.message_hash) {
-      locks_.erase(lock);
-    }
+void ClusterMember::Release(Entry& entry) { entry.released = true; }
+
+bool ClusterMember::Holds(const Entry& entry) const {
+  if (entry.finished || entry.released || entry.record.message.op != ConsensusOp::kCommit) {
+    return false;
   }
+  auto promise = entry.record.promises.find(self_);
+  return VotedToCommit(entry) ||
+         (promise != entry.record.promises.end() && promise->second.type == VoteType::kApprove);
 }
 
 Status ClusterMember::Finish(Entry& entry) {

@@ -9,16 +9,22 @@
 //   its pending record, as on a single node; a stale pend is a rejection carrying the refusal).
 // - Commit takes two. The promise checks the commit against the repository (CheckCommit) and
 //   holds a lock on its blocks: while this member holds a promise for one commit it promises no
-//   other on those blocks (it votes "conflict" naming the holder), unless the rival beats the
-//   holder (more approvals, then the higher hash) or the holder went quiet for race_stale_ms,
-//   and never once it voted to commit the holder. With a promise quorum of approvals it signs a
+//   other on those blocks (it votes "conflict" naming the holder; a record of the same commit,
+//   as a coordinator's retry makes, is no rival and is promised too), unless the rival beats the
+//   holder (more approvals, then the higher hash) or the holder expired race_stale_ms ago, and
+//   never once it voted to commit the holder. With a promise quorum of approvals it signs a
 //   commit vote; with a commit quorum of commit votes it commits. Each member votes to commit at
 //   most one of two rival commits, and each is decided by a majority of such votes, so two rival
 //   commits are never both decided.
+// - A holder signs its commit vote even after the expiration: when a coordinator dies after
+//   some members voted to commit, their Recover collects the holders' votes and decides the
+//   record, where otherwise the blocks would stay locked until the coordinator came back. A
+//   member that gave way (released) never votes to commit, so a member that answered Recover
+//   without a vote never votes later, and giving a record up stays safe.
 // - Before voting to commit it writes the record to its storage engine (synced, under keys
 //   "v/<hash>"), so that a restarted node remembers the votes it gave; Recover finishes them.
 // - At most once: a record is applied once per message hash; a record stays known until
-//   done_keep_ms past its expiration, and an expired record gets no new votes.
+//   done_keep_ms past its expiration, and an expired record gets no new promises.
 // - A replica that missed commits (its latest rev of a block is below the highest head among the
 //   approving promises) first replays the missing actions from a peer at that head
 //   (ConsensusPeers::HistoryOf); when it cannot, it drops its pending record and reports the
@@ -51,7 +57,8 @@ namespace optimystic::cluster::consensus {
 
 struct MemberOptions {
   uint32_t promise_quorum = 0;     // 0: ceil(0.75·n) (record.h)
-  int64_t race_stale_ms = 2000;    // a promised, not commit-voted commit yields after this
+  // A promised, not commit-voted commit yields to a rival this long after its expiration.
+  int64_t race_stale_ms = 2000;
   int64_t done_keep_ms = 60'000;   // how long past its expiration a record is remembered
 };
 
@@ -94,7 +101,6 @@ class ClusterMember final {
  private:
   struct Entry {
     wire::ClusterRecord record;
-    int64_t touched_ms = 0;
     bool released = false;  // gave way to a rival or was refused: never votes to commit
     bool finished = false;  // applied, or decided against
     bool executed = false;
@@ -126,6 +132,8 @@ class ClusterMember final {
                           std::string reason = "", std::map<transactor::BlockId, uint64_t> heads = {});
   wire::ClusterUpdateOk Reply(const Entry& entry) const;
   bool VotedToCommit(const Entry& entry) const;
+  // Whether `entry` is a live commit this member promised (or voted for): a lock on its blocks.
+  bool Holds(const Entry& entry) const;
 
   const std::string self_;
   const identity::NodeKey& key_;
@@ -137,8 +145,8 @@ class ClusterMember final {
   const MemberEvents events_;
 
   mutable std::mutex mu_;
-  std::map<std::string, Entry> entries_;               // by message hash
-  std::map<transactor::BlockId, std::string> locks_;  // block -> the commit promised on it
+  // By message hash. The commits an entry Holds are this member's locks on their blocks.
+  std::map<std::string, Entry> entries_;
 };
 
 }  // namespace optimystic::cluster::consensus

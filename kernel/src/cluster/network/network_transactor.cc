@@ -504,27 +504,47 @@ Result<CommitResult> NetworkTransactor::Commit(const CommitRequest& request) {
     }
     peers.insert(it->second);
   }
+  // A batch whose coordinator cannot be reached is sent to the next reachable peer of the
+  // blocks' cluster (every replica holds the pend), until no other peer is left.
+  std::set<std::string> unreachable;
   auto commit_blocks = [&](std::vector<BlockId> block_ids) -> Result<CommitResult> {
-    PeerBlocks groups;
-    for (const BlockId& id : block_ids) {
-      groups[peer_of.at(id)].push_back(id);
-    }
-    std::vector<std::pair<std::string, std::vector<BlockId>>> batches(groups.begin(), groups.end());
-    std::vector<std::optional<Result<CommitResult>>> results(batches.size());
-    ParallelFor(batches.size(), [&](size_t i) {
-      CommitRequest step = request;
-      step.block_ids = batches[i].second;
-      results[i].emplace(network_.RepoOf(batches[i].first).Commit(step));
-    });
-    for (size_t i = 0; i < batches.size(); ++i) {
-      if (transactor::CommitFailed(*results[i])) {
-        if (!*results[i] && wire::IsUnreachable(results[i]->error())) {
-          network_.ReportUnreachable(batches[i].first);
+    for (;;) {
+      PeerBlocks groups;
+      for (const BlockId& id : block_ids) {
+        groups[peer_of.at(id)].push_back(id);
+      }
+      std::vector<std::pair<std::string, std::vector<BlockId>>> batches(groups.begin(),
+                                                                        groups.end());
+      std::vector<std::optional<Result<CommitResult>>> results(batches.size());
+      ParallelFor(batches.size(), [&](size_t i) {
+        CommitRequest step = request;
+        step.block_ids = batches[i].second;
+        results[i].emplace(network_.RepoOf(batches[i].first).Commit(step));
+      });
+      bool moved = false;
+      for (size_t i = 0; i < batches.size(); ++i) {
+        if (!transactor::CommitFailed(*results[i])) {
+          continue;
         }
-        return std::move(*results[i]);
+        if (*results[i] || !wire::IsUnreachable(results[i]->error())) {
+          return std::move(*results[i]);
+        }
+        network_.ReportUnreachable(batches[i].first);
+        unreachable.insert(batches[i].first);
+        for (const BlockId& id : batches[i].second) {
+          Result<std::string> next = CoordinatorOf(id, unreachable);
+          if (!next) {
+            return std::move(*results[i]);  // no other peer holds the block
+          }
+          peer_of[id] = *next;
+        }
+        moved = true;
+        retries_.fetch_add(1);
+      }
+      if (!moved) {
+        return CommitResult(transactor::CommitSuccess{});
       }
     }
-    return CommitResult(transactor::CommitSuccess{});
   };
   auto lag = [&](const BlockId& block_id, std::string reason) {
     lagging_commits_.fetch_add(1);

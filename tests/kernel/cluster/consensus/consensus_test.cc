@@ -2,7 +2,8 @@
 // Cluster consensus (SPEC.md §7.4) among in-process members, each over its own repository:
 // decided writes reach every replica, a minority down does not stop writes and a majority does,
 // rivals never both commit, forged votes count for nothing, a replica that missed commits
-// catches up, votes survive a restart, and an abandoned commit is finished or given up. Then the
+// catches up, votes survive a restart, and an abandoned commit is finished (with the late votes
+// of the members still holding its promise) or given up. Then the
 // NetworkTransactor over the replicated cluster.
 #include "cluster/consensus/consensus_repo.h"
 
@@ -180,10 +181,17 @@ TEST_F(ConsensusTest, RivalCommitsAtOneRevisionNeverBothDecide) {
       if (latest && latest->rev == rev) at_rev.insert(latest->action_id);
     }
     EXPECT_LE(at_rev.size(), 1u) << "round " << round;
-    if (x_won) EXPECT_EQ(at_rev, std::set<std::string>{x});
-    if (y_won) EXPECT_EQ(at_rev, std::set<std::string>{y});
-    clock_.Advance(3000);  // a loser's held promises go quiet before the next round
+    if (x_won) {
+      EXPECT_EQ(at_rev, std::set<std::string>{x});
+    }
+    if (y_won) {
+      EXPECT_EQ(at_rev, std::set<std::string>{y});
+    }
+    clock_.Advance(3000);
     if (!x_won && !y_won) {
+      // Neither was decided: promises either may still hold yield once it has expired (and
+      // race_stale_ms more), or sooner when its coordinator's report of the loss arrives.
+      clock_.Advance(10'000);
       Land("n2", "z" + std::to_string(round), rev, SetV(kBlock, 300 + round));
     }
   }
@@ -305,22 +313,43 @@ TEST_F(ConsensusTest, RecoverFinishesACommitItsCoordinatorAbandoned) {
   }
 }
 
+// The coordinator died after one commit vote: the others still hold their promises, so the
+// voter's Recover collects their late votes and the commit is decided rather than lost.
+TEST_F(ConsensusTest, RecoverDecidesACommitWithTheHoldersLateVotes) {
+  Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
+  ASSERT_TRUE(Pend("n1", MakePend("a2", 2, SetV(kBlock, 2))));
+  wire::ClusterRecord record = CommitRecord("a2", 2);
+  SendEach(record);
+  Send("n1", record);  // only n1 votes to commit before the coordinator vanishes
+  clock_.Advance(11'000);
+  cluster_.MemberOf("n1").Recover();
+  EXPECT_EQ(LatestAt("n1", kBlock), (ActionRev{"a2", 2})) << "the holders voted late";
+  for (const std::string& id : kIds) cluster_.MemberOf(id).Recover();
+  for (const std::string& id : kIds) {
+    EXPECT_EQ(LatestAt(id, kBlock), (ActionRev{"a2", 2})) << id;
+    EXPECT_EQ(cluster_.MemberOf(id).active(), 0u) << id;
+  }
+}
+
+// The others gave way to a rival once the abandoned commit had expired: they never vote for it,
+// so the voter gives it up, and the rival, decided without it, is the block's next revision.
 TEST_F(ConsensusTest, RecoverGivesUpACommitTooFewCouldHaveDecided) {
   Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
   ASSERT_TRUE(Pend("n1", MakePend("a2", 2, SetV(kBlock, 2))));
   wire::ClusterRecord record = CommitRecord("a2", 2);
   SendEach(record);
   Send("n1", record);  // only n1 votes to commit
-  clock_.Advance(11'000);
+  clock_.Advance(13'000);  // expired, and past race_stale_ms: the holders yield to a rival
+  Land("n2", "b2", 2, SetV(kBlock, 7));  // promised by n2..n5; n1 conflicts
   cluster_.MemberOf("n1").Recover();
-  EXPECT_EQ(cluster_.MemberOf("n1").active(), 0u) << "1 vote, nobody silent: never decided";
-  EXPECT_EQ(LatestAt("n1", kBlock), (ActionRev{"a1", 1}));
-  // The block is free again for the next writer.
-  Land("n2", "b2", 2, SetV(kBlock, 7));
-  for (const std::string& id : kIds) EXPECT_EQ(ValueAt(id, kBlock), 7) << id;
+  EXPECT_EQ(cluster_.MemberOf("n1").active(), 0u) << "1 vote, the rest gave way: never decided";
+  for (const std::string& id : kIds) {
+    EXPECT_EQ(LatestAt(id, kBlock), (ActionRev{"b2", 2})) << id;
+    EXPECT_EQ(ValueAt(id, kBlock), 7) << id;
+  }
 }
 
-TEST_F(ConsensusTest, RecoverWaitsWhileASilentPeerMayHaveDecided) {
+TEST_F(ConsensusTest, RecoverWaitsWhileSilentPeersMayDecide) {
   Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
   ASSERT_TRUE(Pend("n1", MakePend("a2", 2, SetV(kBlock, 2))));
   wire::ClusterRecord record = CommitRecord("a2", 2);
@@ -330,16 +359,15 @@ TEST_F(ConsensusTest, RecoverWaitsWhileASilentPeerMayHaveDecided) {
     wire::ClusterRecord copy = promised;
     Send(id, copy);
   }
-  cluster_.SetDown("n3", true);
-  cluster_.SetDown("n4", true);
+  for (const char* id : {"n3", "n4", "n5"}) cluster_.SetDown(id, true);
   clock_.Advance(11'000);
-  cluster_.MemberOf("n1").Recover();  // 2 votes seen, 2 peers silent: it may have been decided
+  cluster_.MemberOf("n1").Recover();  // 2 votes seen, 3 peers silent: it may have been decided
   EXPECT_EQ(cluster_.MemberOf("n1").active(), 1u);
-  cluster_.SetDown("n3", false);
-  cluster_.SetDown("n4", false);
-  cluster_.MemberOf("n1").Recover();  // everyone answers: 2 of 5, never decided
-  EXPECT_EQ(cluster_.MemberOf("n1").active(), 0u);
   EXPECT_EQ(LatestAt("n1", kBlock), (ActionRev{"a1", 1}));
+  for (const char* id : {"n3", "n4", "n5"}) cluster_.SetDown(id, false);
+  cluster_.MemberOf("n1").Recover();  // they answer, still holding their promises, and vote
+  EXPECT_EQ(cluster_.MemberOf("n1").active(), 0u);
+  EXPECT_EQ(LatestAt("n1", kBlock), (ActionRev{"a2", 2}));
 }
 
 // The NetworkTransactor over replicated blocks: each write goes to the block's coordinator,
@@ -406,6 +434,28 @@ TEST_F(ReplicatedTransactorTest, WritesReachThreeReplicasAndReadsTakeTheLatest) 
   ASSERT_FALSE(unknown);
   EXPECT_THAT(unknown.error().ToString(),
               HasSubstr("b0 (1 of 3 replicas answered, 2 needed)"));
+}
+
+// The coordinator that ran the pend dies before the commit: the commit goes to the next replica
+// of the cluster, which holds the pend too, instead of leaving the block behind its log.
+TEST_F(ReplicatedTransactorTest, ACommitWhoseCoordinatorDiedGoesToTheNextReplica) {
+  test::InProcessCluster lenient(kIds, 3, clock_, 2);
+  network::NetworkTransactor txn(lenient);
+  ASSERT_TRUE(txn.Pend(MakePend("a1", 1, InsertOf(TestBlock("b0", 1)))));
+  ASSERT_TRUE(txn.Commit(MakeCommit("a1", 1, {"b0"})));
+  auto pended = txn.Pend(MakePend("a2", 2, SetV("b0", 2)));
+  ASSERT_TRUE(pended) << pended.error().ToString();
+  ASSERT_EQ(FailureOf(*pended), nullptr);
+  const auto holders = *lenient.ClusterFor("b0");
+  lenient.SetDown(holders[0], true);  // the pend's coordinator
+  auto committed = txn.Commit(MakeCommit("a2", 2, {"b0"}));
+  ASSERT_TRUE(committed) << committed.error().ToString();
+  ASSERT_EQ(FailureOf(*committed), nullptr);
+  EXPECT_EQ(txn.lagging_commits(), 0u);
+  for (size_t i = 1; i < holders.size(); ++i) {
+    EXPECT_EQ(*lenient.RepositoryOf(holders[i]).Latest("b0"), (ActionRev{"a2", 2})) << holders[i];
+  }
+  EXPECT_GE(txn.retries(), 1u);
 }
 
 }  // namespace

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: Apache-2.0
+// Five real optimystic-node processes from config/cluster-5, where every block has five copies
+// agreed by signed two-phase consensus:
+// - a node killed with SIGKILL during a stream of writes stops none of them (a failed write is
+//   retried until it lands), nothing acknowledged is lost, and the node, restarted on its data,
+//   catches up: with another node down its approval is needed for every promise quorum (4 of
+//   5), and the writes still go through;
+// - votes forged into a "cluster.update" sent to a real node are dropped and counted in its
+//   metrics, and win the forger nothing.
+#include <optimystic/block/value.h>
+#include <optimystic/config/settings.h>
+
+#include "cluster/consensus/record.h"
+#include "cluster/identity/node_key.h"
+#include "cluster/wire/repo_messages.h"
+#include "cluster/wire/wire_call.h"
+#include "integration/cluster_nodes.h"
+#include "support/settings_nodes.h"
+#include "support/test_host.h"
+#include "transport/tcp/tcp_transport_factory.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace optimystic {
+namespace {
+
+using block::Value;
+using test::RunResult;
+using test::Succeeded;
+using namespace std::chrono_literals;
+
+constexpr int kFive = 5;
+
+class ReplicatedCluster : public test::ClusterNodes {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartCluster("cluster-5", kFive)); }
+
+  // Puts `key` into the tree "stream" through node `node`, again after each failure, until it
+  // is acknowledged (true) or it kept failing for 60 s (a held round yields within about 12 s).
+  bool PutUntilAcknowledged(int node, const std::string& key) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      RunResult put = Cli(node, {"tree", "put", "stream", key, "{\"key\":\"" + key + "\"}"});
+      if (put.exit_code == 0) {
+        acknowledged_.insert(key);
+        return true;
+      }
+      ++retries_;
+      last_failure_ = put.err;
+      std::this_thread::sleep_for(500ms);
+    }
+    for (int i = 0; i < kFive; ++i) last_failure_ += "\n" + LogTail(i);
+    return false;
+  }
+
+  // The keys of "stream" as node `node` reads them (majority reads of every block).
+  std::set<std::string> KeysThrough(int node) {
+    RunResult range = Cli(node, {"--json", "tree", "range", "stream"});
+    EXPECT_TRUE(Succeeded(range)) << "through node " << node;
+    std::set<std::string> keys;
+    Value entries = Value::parse(range.out, nullptr, false);
+    if (!entries.is_array()) return keys;
+    for (const Value& entry : entries) {
+      keys.insert(entry[0].get<std::string>());
+      EXPECT_EQ(entry[1]["key"], entry[0]) << "entry of " << entry[0];
+    }
+    return keys;
+  }
+
+  static std::string KeyOf(int k) {
+    std::string digits = std::to_string(k);
+    return "k" + std::string(3 - digits.size(), '0') + digits;
+  }
+
+  std::set<std::string> acknowledged_;
+  int retries_ = 0;
+  std::string last_failure_;
+};
+
+TEST_F(ReplicatedCluster, AKilledNodeStopsNoWriteLosesNothingAndCatchesUpAfterARestart) {
+  constexpr int kVictim = 3;
+  constexpr int kSecond = 4;
+  for (int k = 0; k < 10; ++k) {
+    ASSERT_TRUE(PutUntilAcknowledged(k % 3, KeyOf(k))) << last_failure_;
+  }
+  // The kill lands in the middle of the stream: a writer keeps writing through node 0.
+  std::jthread killer([&] {  // joined however the loop below ends
+    std::this_thread::sleep_for(300ms);
+    (void)nodes_[kVictim]->Signal(SIGKILL);
+  });
+  for (int k = 10; k < 30; ++k) {
+    ASSERT_TRUE(PutUntilAcknowledged(0, KeyOf(k))) << KeyOf(k) << ": " << last_failure_;
+  }
+  killer.join();
+  (void)nodes_[kVictim]->Wait(10s);
+  ASSERT_TRUE(WaitForMembers(0, 4, 1)) << ClusterSeenBy(0).dump();
+  for (int k = 30; k < 40; ++k) {
+    ASSERT_TRUE(PutUntilAcknowledged(k % 3, KeyOf(k))) << KeyOf(k) << ": " << last_failure_;
+  }
+  for (int reader : {1, 2, kSecond}) {
+    EXPECT_EQ(KeysThrough(reader), acknowledged_) << "with node " << kVictim << " down";
+  }
+
+  // Restarted on its data, the node writes and reads again.
+  StartNode(kVictim);
+  ASSERT_NO_FATAL_FAILURE(WaitReady(kVictim));
+  for (int i = 0; i < kFive; ++i) ASSERT_TRUE(WaitForMembers(i, kFive, 0)) << "node " << i;
+  for (int k = 40; k < 45; ++k) {
+    ASSERT_TRUE(PutUntilAcknowledged(kVictim, KeyOf(k))) << KeyOf(k) << ": " << last_failure_;
+  }
+  // With another node gone, every promise quorum (4 of 5) needs the restarted node's approval:
+  // the writes go through only because it caught up on what it missed.
+  ASSERT_TRUE(nodes_[kSecond]->Signal(SIGKILL));
+  (void)nodes_[kSecond]->Wait(10s);
+  for (int k = 45; k < 55; ++k) {
+    ASSERT_TRUE(PutUntilAcknowledged(1, KeyOf(k))) << KeyOf(k) << ": " << last_failure_;
+  }
+  EXPECT_EQ(acknowledged_.size(), 55u);
+  for (int reader : {0, 2, kVictim}) {
+    EXPECT_EQ(KeysThrough(reader), acknowledged_) << "through node " << reader;
+  }
+  EXPECT_GT(Metric(kVictim, "optimystic_consensus_repairs_total"), 0)
+      << "the restarted node replayed the commits it missed from a peer";
+  // Whichever nodes coordinated the commits (the first reachable replica of each block).
+  double decided = 0;
+  for (int i : {0, 1, 2, kVictim}) {
+    decided += Metric(i, "optimystic_consensus_rounds_total{op=\"commit\",outcome=\"decided\"}");
+  }
+  EXPECT_GE(decided, 10) << "a decided commit round per write since node " << kSecond << " died";
+  // Every node but a block's coordinator gets its records over the wire.
+  double received = 0, sent = 0;
+  for (int i : {0, 1, 2, kVictim}) {
+    received += Metric(i, "optimystic_wire_received_bytes_total{type=\"cluster.update\"}");
+    sent += Metric(i, "optimystic_wire_sent_bytes_total{type=\"cluster.update\"}");
+  }
+  EXPECT_GT(received, 0);
+  EXPECT_GT(sent, 0);
+  RecordProperty("write_retries", retries_);
+}
+
+// A tcp client transport of this process, to speak the peer protocol to a node.
+class Forger {
+ public:
+  Forger() {
+    std::vector<config::SettingsEntry> entries;
+    entries.emplace_back("threads", test::SettingsScalar("1", "forger"));
+    const config::SettingsNode node = test::SettingsMap(std::move(entries), "forger");
+    const config::Settings settings(&node, "transport.settings", "forger");
+    auto made = factory_.Create(settings, host_);
+    EXPECT_TRUE(made.has_value()) << made.status().ToString();
+    if (made.has_value()) transport_ = std::move(*made);
+  }
+
+  Result<Value> Send(const std::string& url, const cluster::wire::ClusterRecord& record,
+                     const std::string& sender) {
+    cluster::wire::CallOptions options;
+    options.sender = sender;
+    return cluster::wire::CallAndWait(*transport_, url, cluster::wire::MessageType::kClusterUpdate,
+                                      cluster::wire::ClusterUpdateToPayload(record),
+                                      cluster::wire::MessageType::kClusterUpdateOk, 1, options);
+  }
+
+ private:
+  test::TestHost host_;
+  plugins::transport_tcp::TcpTransportFactory factory_;
+  std::unique_ptr<transport::Transport> transport_;
+};
+
+TEST_F(ReplicatedCluster, ForgedVotesSentToARealNodeAreDroppedAndCounted) {
+  ASSERT_TRUE(Succeeded(Cli(0, {"tree", "put", "stream", "k", "{\"key\":\"k\"}"})));
+  // The cluster as the nodes know it (every block is on all five), keys included, so that the
+  // record passes the node's admission check and only the votes are at fault.
+  std::vector<cluster::wire::ClusterPeer> peers;
+  const Value cluster = ClusterSeenBy(0);
+  for (const Value& m : cluster["members"]) {
+    peers.push_back({m["peerId"].get<std::string>(), m["publicKey"].get<std::string>()});
+  }
+  ASSERT_EQ(peers.size(), 5u);
+  cluster::wire::ConsensusMessage message;
+  message.op = cluster::wire::ConsensusOp::kCommit;
+  message.commit = transactor::CommitRequest{{"forged-block"}, "forged-action", 1, "forged-block",
+                                             std::nullopt};
+  message.expiration_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      10'000);
+  cluster::wire::ClusterRecord record = cluster::consensus::NewRecord(message, peers);
+  // A commit quorum of votes in the names of three members, signed with a key none of them has,
+  // and one from a peer outside the cluster.
+  const cluster::identity::NodeKey rogue = *cluster::identity::NodeKey::Generate();
+  std::vector<std::string> impersonated;
+  for (const cluster::wire::ClusterPeer& p : peers) {
+    if (impersonated.size() < 3) impersonated.push_back(p.peer_id);
+  }
+  for (const std::string& id : impersonated) {
+    record.commits[id] = *cluster::consensus::SignVote(rogue, record.message_hash,
+                                                      cluster::consensus::Phase::kCommit, {});
+  }
+  record.commits["intruder"] = *cluster::consensus::SignVote(
+      rogue, record.message_hash, cluster::consensus::Phase::kCommit, {});
+
+  Forger forger;
+  Result<Value> reply = forger.Send(Url(0), record, "intruder");
+  ASSERT_TRUE(reply.has_value()) << reply.status().ToString();
+  auto ok = cluster::wire::ClusterUpdateOkFromPayload(*reply);
+  ASSERT_TRUE(ok.has_value()) << ok.status().ToString();
+  EXPECT_FALSE(ok->executed) << "forged votes decided nothing";
+  for (const std::string& id : impersonated) {
+    EXPECT_EQ(ok->record.commits.count(id), 0u) << "the forged vote of " << id << " was kept";
+  }
+  EXPECT_EQ(ok->record.commits.count("intruder"), 0u);
+  EXPECT_EQ(Metric(0, "optimystic_consensus_votes_refused_total{reason=\"bad-signature\"}"), 3);
+  EXPECT_EQ(Metric(0, "optimystic_consensus_votes_refused_total{reason=\"non-member\"}"), 1);
+  // The node's own vote refuses the commit of an action nobody pended.
+  ASSERT_EQ(ok->record.promises.size(), 1u);
+  EXPECT_NE(ok->record.promises.begin()->second.type, cluster::wire::VoteType::kApprove);
+
+  // Without a sender it is a client, and clients cannot send peer messages at all.
+  Result<Value> as_client = forger.Send(Url(0), record, "");
+  ASSERT_FALSE(as_client.has_value());
+  EXPECT_NE(as_client.status().ToString().find("is a peer message"), std::string::npos)
+      << as_client.status().ToString();
+  // The cluster still serves what it had.
+  RunResult got = Cli(2, {"--json", "tree", "get", "stream", "k"});
+  ASSERT_TRUE(Succeeded(got));
+  EXPECT_NE(got.out.find("\"key\":\"k\""), std::string::npos) << got.out;
+}
+
+}  // namespace
+}  // namespace optimystic
