@@ -57,6 +57,14 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     }
   }
 
+  // Every coordinator's background thread stops before any node goes: a retry in flight calls
+  // the other nodes' members.
+  ~InProcessCluster() override {
+    for (auto& [id, node] : nodes_) node->coordinator.reset();
+  }
+  InProcessCluster(const InProcessCluster&) = delete;
+  InProcessCluster& operator=(const InProcessCluster&) = delete;
+
   // A record `from` sends may be rewritten before it arrives (to forge votes).
   using Tamper = std::function<void(const std::string& from, const std::string& to,
                                     cluster::wire::ClusterRecord& record)>;
