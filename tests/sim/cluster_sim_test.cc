@@ -14,6 +14,7 @@
 #include "core/collection/collection.h"
 #include "core/collection/latch_table.h"
 #include "sim/sim_network.h"
+#include "support/sim_seeds.h"
 #include "support/test_collection_types.h"
 #include "support/test_host.h"
 
@@ -50,7 +51,7 @@ struct Client {
         transactor(
             network,
             cluster::network::NetworkTransactorOptions{nullptr, 1000,
-                                                       [&background](std::function<void()> task) {
+                                                       [&background](int64_t, std::function<void()> task) {
                                                          background.push_back(std::move(task));
                                                        }}),
         clock(clock) {}
@@ -160,7 +161,8 @@ TEST_P(ClusterSim, AcknowledgedAddsSurviveFaultsAndViewsAgreeAfterHealing) {
                                std::to_string(counts.refused) + "; failed adds " + outcomes);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, ClusterSim, ::testing::Range<uint64_t>(1, 201));
+INSTANTIATE_TEST_SUITE_P(Seeds, ClusterSim,
+                         ::testing::Range<uint64_t>(1, 1 + test::SimSeedCount(200)));
 
 }  // namespace
 }  // namespace optimystic::sim

@@ -5,12 +5,19 @@
 // blocks are placed on a real Ring. The cluster is also a PeerNetwork whose peers are the
 // nodes' coordinators. A node can be taken down (every request to it fails "cannot reach ...",
 // as a transport would) and restarted over its storage, and a hook can rewrite the records one
-// node sends, to forge votes.
+// node sends, to forge votes. For a simulation (tests/sim), Options add a fault hook that
+// decides the fate of every request on both layers (a client's request to a coordinator, a
+// member's cluster.update or history request to a member): delivered, lost, executed with its
+// reply lost, delivered twice, or delivered and delivered again later; and a scheduler that runs
+// each node's background work (ConsensusOptions::schedule, with ClusterMember::Recover as the
+// tick) instead of the nodes' threads, so that a seeded run replays exactly.
 // Thread-safety: the network's methods may be called from any thread at once; SetDown, Restart
-// and SetTamper from the test's thread between operations.
+// and SetTamper from the test's thread between operations. The hooks are called from any
+// thread at once.
 #pragma once
 
 #include <optimystic/base/base32.h>
+#include <optimystic/block/transform.h>
 
 #include <atomic>
 #include <functional>
@@ -41,9 +48,44 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     std::atomic<int> catch_ups{0};
   };
 
+  // One request as the fault hook sees it.
+  struct Call {
+    bool member = false;  // false: a client's PeerRepo request to `to`'s coordinator
+    std::string from;     // the sending member (empty for a client's request)
+    std::string to;
+    std::string what;     // "get", "status", "pend", "commit", "cancel" | "update", "history"
+    std::string key;      // what the request says: equal requests have equal keys
+    const cluster::wire::ClusterRecord* record = nullptr;  // for "update"
+  };
+  enum class Fate {
+    kDeliver,
+    kLoseRequest,  // not executed; the caller is told "cannot reach ..."
+    kLoseReply,    // executed; the caller is told "cannot reach ..."
+    kDuplicate,    // executed twice, the second reply returned
+    kEchoLater,    // delivered, and a stale copy is handed to Options::echo to deliver later
+  };
+  struct Options {
+    uint32_t promise_quorum = 0;
+    std::function<Fate(const Call&)> fault;
+    // Takes the stale copy of a kEchoLater request; calling it delivers the copy (dropped if
+    // its target is down then). It must not be called after the cluster is destroyed.
+    std::function<void(std::function<void()> deliver)> echo;
+    // Runs node `node`'s background work when the clock reaches `due_unix_ms`. Work queued by a
+    // node before its Restart does nothing when run.
+    std::function<void(const std::string& node, int64_t due_unix_ms, std::function<void()> work)>
+        schedule;
+  };
+
   InProcessCluster(const std::vector<std::string>& ids, uint32_t replication,
                    const time::Clock& clock, uint32_t promise_quorum = 0)
-      : replication_(replication), clock_(clock), promise_quorum_(promise_quorum) {
+      : InProcessCluster(ids, replication, clock, Options{promise_quorum, {}, {}, {}}) {}
+
+  InProcessCluster(const std::vector<std::string>& ids, uint32_t replication,
+                   const time::Clock& clock, Options options)
+      : replication_(replication),
+        clock_(clock),
+        promise_quorum_(options.promise_quorum),
+        options_(std::move(options)) {
     std::vector<cluster::ring::RingPeer> ring_peers;
     for (const std::string& id : ids) {
       ring_peers.push_back({id, true});
@@ -88,6 +130,7 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
   // The node starts again over its storage: what it kept in memory is gone.
   void Restart(const std::string& id) {
     Node& node = *nodes_.at(id);
+    *node.alive = false;
     node.coordinator.reset();
     node.member.reset();
     Open(node);
@@ -112,6 +155,11 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     return out;
   }
   Counts& counts() { return counts_; }
+  // What each member reported through MemberEvents::on_divergence, as "<node>: <what>".
+  std::vector<std::string> divergences() {
+    std::lock_guard lock(mu_);
+    return divergences_;
+  }
 
   Result<std::vector<std::string>> ClusterFor(const block::BlockId& block_id) override {
     return ring_->ClusterFor(block_id, replication_);
@@ -149,13 +197,19 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
         tamper = cluster_.tamper_;
       }
       if (tamper) tamper(self_, peer_id, sent);
-      return cluster_.nodes_.at(peer_id)->member->Update(sent);
+      Node& to = *cluster_.nodes_.at(peer_id);
+      Call call{true, self_, peer_id, "update", UpdateKey(sent), &sent};
+      return cluster_.Deliver<cluster::wire::ClusterUpdateOk>(
+          call, [&to, sent] { return to.member->Update(sent); });
     }
     Result<std::vector<transactor::ActionTransforms>> HistoryOf(
         const std::string& peer_id, const transactor::BlockId& block_id,
         uint64_t after_rev) override {
       OPTIMYSTIC_RETURN_IF_ERROR(Reach(peer_id));
-      return cluster_.nodes_.at(peer_id)->member->History(block_id, after_rev);
+      Node& to = *cluster_.nodes_.at(peer_id);
+      Call call{true, self_, peer_id, "history", block_id + "@" + std::to_string(after_rev)};
+      return cluster_.Deliver<std::vector<transactor::ActionTransforms>>(
+          call, [&to, block_id, after_rev] { return to.member->History(block_id, after_rev); });
     }
 
    private:
@@ -175,24 +229,47 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     Gate(Node& node, InProcessCluster& cluster) : node_(node), cluster_(cluster) {}
     Result<transactor::GetBlockResults> Get(const transactor::BlockGets& gets) override {
       OPTIMYSTIC_RETURN_IF_ERROR(Reach());
-      return node_.coordinator->Get(gets);
+      std::string key = Ids(gets.block_ids);
+      if (gets.context) key += "@" + std::to_string(gets.context->rev);
+      return cluster_.Deliver<transactor::GetBlockResults>(
+          Call{false, "", node_.id, "get", key},
+          [this, gets] { return node_.coordinator->Get(gets); });
     }
     Result<std::vector<transactor::BlockActionStatus>> GetStatus(
         const std::vector<transactor::ActionBlocks>& actions) override {
       OPTIMYSTIC_RETURN_IF_ERROR(Reach());
-      return node_.coordinator->GetStatus(actions);
+      std::string key;
+      for (const transactor::ActionBlocks& a : actions) key += a.action_id + ":" + Ids(a.block_ids);
+      return cluster_.Deliver<std::vector<transactor::BlockActionStatus>>(
+          Call{false, "", node_.id, "status", key},
+          [this, actions] { return node_.coordinator->GetStatus(actions); });
     }
     Result<transactor::PendResult> Pend(const transactor::PendRequest& request) override {
       OPTIMYSTIC_RETURN_IF_ERROR(Reach());
-      return node_.coordinator->Pend(request);
+      const std::string key = request.action_id + "@" + std::to_string(request.rev.value_or(0)) +
+                              ":" + Ids(block::BlockIdsForTransforms(request.transforms));
+      return cluster_.Deliver<transactor::PendResult>(
+          Call{false, "", node_.id, "pend", key},
+          [this, request] { return node_.coordinator->Pend(request); });
     }
     Result<transactor::CommitResult> Commit(const transactor::CommitRequest& request) override {
       OPTIMYSTIC_RETURN_IF_ERROR(Reach());
-      return node_.coordinator->Commit(request);
+      const std::string key =
+          request.action_id + "@" + std::to_string(request.rev) + ":" + Ids(request.block_ids);
+      return cluster_.Deliver<transactor::CommitResult>(
+          Call{false, "", node_.id, "commit", key},
+          [this, request] { return node_.coordinator->Commit(request); });
     }
     Status Cancel(const transactor::ActionBlocks& actions) override {
       OPTIMYSTIC_RETURN_IF_ERROR(Reach());
-      return node_.coordinator->Cancel(actions);
+      struct Done {};
+      Result<Done> done = cluster_.Deliver<Done>(
+          Call{false, "", node_.id, "cancel", actions.action_id + ":" + Ids(actions.block_ids)},
+          [this, actions]() -> Result<Done> {
+            OPTIMYSTIC_RETURN_IF_ERROR(node_.coordinator->Cancel(actions));
+            return Done{};
+          });
+      return done ? Status::Ok() : done.error();
     }
 
    private:
@@ -214,11 +291,13 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
           gate(*this, cluster) {}
     std::string id;
     plugins::storage_memory::MemoryStorageEngine engine;
-    core::repository::Repository repository{engine};
+    core::repository::Repository repository{
+        engine, core::repository::RepositoryOptions{true, true, /*replicated=*/true}};
     cluster::network::LocalPeerRepo local{repository};
     cluster::identity::NodeKey key;
     Peers peers;
     Gate gate;
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // this incarnation runs
     std::unique_ptr<cluster::consensus::ClusterMember> member;
     std::unique_ptr<cluster::consensus::ConsensusRepo> coordinator;
   };
@@ -230,13 +309,27 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     events.on_vote_refused = [this](std::string_view, const std::string&) {
       counts_.votes_refused.fetch_add(1);
     };
-    events.on_divergence = [this](const std::string&) { counts_.divergences.fetch_add(1); };
+    events.on_divergence = [this, id = node.id](const std::string& what) {
+      counts_.divergences.fetch_add(1);
+      std::lock_guard lock(mu_);
+      divergences_.push_back(id + ": " + what);
+    };
     events.on_catch_up = [this](const std::string&, size_t) { counts_.catch_ups.fetch_add(1); };
     node.member = std::move(*cluster::consensus::ClusterMember::Open(
         node.id, node.key, node.repository, node.engine, node.peers, clock_, member_options,
         std::move(events)));
     cluster::consensus::ConsensusOptions options;
     options.promise_quorum = promise_quorum_;
+    if (options_.schedule) {
+      node.alive = std::make_shared<bool>(true);
+      options.tick = [member = node.member.get()] { member->Recover(); };
+      options.schedule = [this, id = node.id, alive = node.alive](int64_t due,
+                                                                  std::function<void()> work) {
+        options_.schedule(id, due, [alive, work = std::move(work)] {
+          if (*alive) work();
+        });
+      };
+    }
     cluster::consensus::ConsensusEvents coordinator_events;
     coordinator_events.on_vote_refused = [this](std::string_view, const std::string&) {
       counts_.votes_refused.fetch_add(1);
@@ -246,12 +339,61 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
         std::move(coordinator_events));
   }
 
+  static std::string Ids(const std::vector<transactor::BlockId>& ids) {
+    std::string out;
+    for (const transactor::BlockId& id : ids) out += id + ",";
+    return out;
+  }
+  // A record's hash and the votes it carries.
+  static std::string UpdateKey(const cluster::wire::ClusterRecord& record) {
+    std::string key = record.message_hash + "|p";
+    for (const auto& [peer, vote] : record.promises) {
+      key += ":" + peer + "=" + std::to_string(static_cast<int>(vote.type));
+    }
+    key += "|c";
+    for (const auto& [peer, vote] : record.commits) {
+      key += ":" + peer + "=" + std::to_string(static_cast<int>(vote.type));
+    }
+    return key;
+  }
+
+  // Runs `execute` (a copyable call of the request) as the fault hook decides.
+  template <typename R, typename F>
+  Result<R> Deliver(const Call& call, F execute) {
+    const Fate fate = options_.fault ? options_.fault(call) : Fate::kDeliver;
+    auto lost = [&](const char* why) {
+      return Status::Unavailable("cannot reach mem://" + call.to + ": " + why);
+    };
+    switch (fate) {
+      case Fate::kLoseRequest:
+        return lost("request lost");
+      case Fate::kLoseReply:
+        (void)execute();
+        return lost("reply lost");
+      case Fate::kDuplicate:
+        (void)execute();
+        break;
+      case Fate::kEchoLater:
+        if (options_.echo) {
+          options_.echo([this, to = call.to, execute] {
+            if (!IsDown(to)) (void)execute();
+          });
+        }
+        break;
+      case Fate::kDeliver:
+        break;
+    }
+    return execute();
+  }
+
   const uint32_t replication_;
   const time::Clock& clock_;
   const uint32_t promise_quorum_;
+  const Options options_;
   std::mutex mu_;
   std::set<std::string> down_;
   Tamper tamper_;
+  std::vector<std::string> divergences_;
   Counts counts_;
   std::unique_ptr<cluster::ring::Ring> ring_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;

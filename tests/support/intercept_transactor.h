@@ -2,8 +2,9 @@
 // InterceptTransactor: a Transactor decorator for engine tests. It forwards to a base
 // transactor and lets a test see and bend what passes: every request is recorded, `on_get` may
 // rewrite a get's results (make a block unavailable, possibly stale, or vanish), `fail_pends`
-// refuses that many next pends with a stale failure of the test's choosing, and `before_pend`
-// runs just before a pend is forwarded (to let a rival writer commit in between).
+// refuses that many next pends with a stale failure of the test's choosing, `before_pend`
+// runs just before a pend is forwarded (to let a rival writer commit in between), and
+// `after_commit` sees each commit's outcome.
 // Thread-safety: the hooks and counters are guarded by one mutex; the hooks run outside it.
 // Errors: the base's, plus whatever the hooks return.
 #pragma once
@@ -23,6 +24,8 @@ class InterceptTransactor final : public transactor::Transactor {
 
   std::function<void(const transactor::BlockGets&, transactor::GetBlockResults&)> on_get;
   std::function<void(const transactor::PendRequest&)> before_pend;
+  std::function<void(const transactor::CommitRequest&, const Result<transactor::CommitResult>&)>
+      after_commit;
 
   // Refuses the next `count` pends with `failure` (without forwarding them).
   void FailPends(int count, transactor::StaleFailure failure) {
@@ -65,7 +68,11 @@ class InterceptTransactor final : public transactor::Transactor {
       std::lock_guard<std::mutex> lock(mutex_);
       commits_.push_back(request);
     }
-    return base_.Commit(request);
+    Result<transactor::CommitResult> result = base_.Commit(request);
+    if (after_commit) {
+      after_commit(request, result);
+    }
+    return result;
   }
   Status Cancel(const transactor::ActionBlocks& actions) override {
     {

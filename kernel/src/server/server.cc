@@ -419,6 +419,7 @@ Status Server::OpenCollections() {
   // A pend given to other peers is a promise (a vote), so it must survive a crash.
   core::repository::RepositoryOptions repository_options;
   repository_options.sync_pends = config_.cluster_replication > 1;
+  repository_options.replicated = config_.cluster_replication > 1;
   repository_ = std::make_unique<core::repository::Repository>(*storage_, repository_options);
   local_repo_ = std::make_unique<cluster::network::LocalPeerRepo>(*repository_);
   OPTIMYSTIC_RETURN_IF_ERROR(OpenConsensus());

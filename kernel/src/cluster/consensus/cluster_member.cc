@@ -260,6 +260,14 @@ Result<wire::Vote> ClusterMember::Promise(Entry& entry, int64_t now_ms) {
   const wire::ConsensusMessage& message = entry.record.message;
   switch (message.op) {
     case ConsensusOp::kPend: {
+      // Its coordinator's cancel overtook it (a cancel names the round it undoes).
+      const bool cancelled = std::any_of(entries_.begin(), entries_.end(), [&](const auto& e) {
+        return e.second.record.message.pend_hash == entry.record.message_hash;
+      });
+      if (cancelled) {
+        entry.undone = true;
+        return Sign(entry, Phase::kPromise, VoteType::kReject, "cancelled by its coordinator");
+      }
       Result<transactor::PendResult> pended = transactor::ValidateAndPend(repository_, *message.pend);
       if (!pended) {
         return Sign(entry, Phase::kPromise, VoteType::kReject,
@@ -273,7 +281,37 @@ Result<wire::Vote> ClusterMember::Promise(Entry& entry, int64_t now_ms) {
       return Sign(entry, Phase::kPromise, VoteType::kApprove);
     }
     case ConsensusOp::kCancel: {
-      Status cancelled = repository_.Cancel(*message.cancel);
+      transactor::ActionBlocks cancel = *message.cancel;
+      if (message.pend_hash) {
+        // Blocks another pend round of the action pended here stay pended: the writer retried
+        // the failed round this cancel undoes through another coordinator.
+        if (auto undone = entries_.find(*message.pend_hash); undone != entries_.end()) {
+          undone->second.undone = true;
+        }
+        for (const auto& [hash, other] : entries_) {
+          if (other.record.message.op != ConsensusOp::kPend || !other.executed || other.undone ||
+              other.record.message.pend->action_id != cancel.action_id) {
+            continue;
+          }
+          const std::vector<BlockId> kept = other.record.message.BlockIds();
+          std::erase_if(cancel.block_ids, [&](const BlockId& id) {
+            return std::find(kept.begin(), kept.end(), id) != kept.end();
+          });
+        }
+      }
+      // A commit of the action this member holds may still be decided (its writer was told it
+      // failed, and cancels): its pending records stay until the commit is applied or given up.
+      // The refusal makes the writer's transactor send the cancel again later.
+      for (const auto& [hash, held] : entries_) {
+        if (held.record.message.op == ConsensusOp::kCommit && Holds(held) &&
+            held.record.message.commit->action_id == cancel.action_id &&
+            Overlaps(held.record.message.BlockIds(), cancel.block_ids)) {
+          return Sign(entry, Phase::kPromise, VoteType::kReject,
+                      "a commit of " + cancel.action_id + " is in flight: " + hash);
+        }
+      }
+      Status cancelled =
+          cancel.block_ids.empty() ? Status::Ok() : repository_.Cancel(cancel);
       if (!cancelled.ok()) {
         return Sign(entry, Phase::kPromise, VoteType::kReject, "storage: " + cancelled.ToString());
       }
@@ -346,19 +384,33 @@ Status ClusterMember::Execute(Entry& entry) {
   for (const BlockId& id : entry.record.message.BlockIds()) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<transactor::ActionRev> latest,
                                 repository_.Latest(id));
-    const uint64_t here = latest ? latest->rev : 0;
-    if (here >= bases[id] || (latest && latest->action_id == commit.action_id)) {
+    if (latest && latest->action_id == commit.action_id) {
       continue;
     }
-    if (Status caught = CatchUp(entry, id, here, bases[id]); !caught.ok()) {
+    uint64_t here = latest ? latest->rev : 0;
+    Status caught = Status::Ok();
+    if (here < bases[id]) {
+      caught = CatchUp(entry, id, here, bases[id], /*through_action=*/false);
+      here = bases[id];
+    }
+    if (caught.ok()) {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(core::repository::ActionRecord held,
+                                  repository_.RecordOf(id, commit.action_id));
+      if (held == core::repository::ActionRecord::kNone) {
+        // This replica missed the pend (a quorum took it): the action itself comes from a peer
+        // that applied the decision.
+        caught = CatchUp(entry, id, here, commit.rev, /*through_action=*/true);
+      }
+    }
+    if (!caught.ok()) {
       if (events_.on_divergence) {
         events_.on_divergence("behind on block " + id + " (rev " + std::to_string(here) +
                               ", cluster at " + std::to_string(bases[id]) + "), not applying " +
-                              commit.action_id + ": " + caught.ToString());
+                              commit.action_id + " yet: " + caught.ToString());
       }
-      Release(entry);
-      // A pending record over a missing base must never be promoted here (invariant L).
-      return repository_.Cancel(transactor::ActionBlocks{commit.block_ids, commit.action_id});
+      // The record stays unfinished and locked: the coordinator's retries and Recover try
+      // again, and a later action must not be applied over the missing one (invariant L).
+      return caught;
     }
   }
   Result<transactor::CommitResult> committed = repository_.Commit(commit);
@@ -388,24 +440,42 @@ Status ClusterMember::Execute(Entry& entry) {
   return Status::Ok();
 }
 
-Status ClusterMember::CatchUp(Entry& entry, const BlockId& block_id, uint64_t from, uint64_t to) {
+Status ClusterMember::CatchUp(Entry& entry, const BlockId& block_id, uint64_t from, uint64_t to,
+                              bool through_action) {
   const transactor::CommitRequest& commit = *entry.record.message.commit;
   std::string last_error = "no peer reported rev " + std::to_string(to);
-  for (const auto& [peer, vote] : entry.record.promises) {
-    auto head = vote.heads.find(block_id);
-    if (peer == self_ || vote.type != VoteType::kApprove || head == vote.heads.end() ||
-        head->second < to) {
+  for (const wire::ClusterPeer& member : entry.record.peers) {
+    const std::string& peer = member.peer_id;
+    auto vote = entry.record.promises.find(peer);
+    if (peer == self_) {
       continue;
+    }
+    if (!through_action) {
+      // A peer whose promise reported the head holds everything up to it.
+      if (vote == entry.record.promises.end() || vote->second.type != VoteType::kApprove) {
+        continue;
+      }
+      auto head = vote->second.heads.find(block_id);
+      if (head == vote->second.heads.end() || head->second < to) {
+        continue;
+      }
     }
     Result<std::vector<ActionTransforms>> history = peers_.HistoryOf(peer, block_id, from);
     if (!history) {
       last_error = history.error().ToString();
       continue;
     }
+    if (through_action &&
+        std::none_of(history->begin(), history->end(), [&](const ActionTransforms& a) {
+          return a.action_id == commit.action_id && a.rev == commit.rev;
+        })) {
+      last_error = peer + " has not applied " + commit.action_id;
+      continue;
+    }
     size_t replayed = 0;
     Status applied = Status::Ok();
     for (const ActionTransforms& action : *history) {
-      if (!action.rev || *action.rev > to || action.action_id == commit.action_id) {
+      if (!action.rev || *action.rev > to || (!through_action && action.action_id == commit.action_id)) {
         continue;
       }
       transactor::PendRequest pend;
@@ -474,6 +544,15 @@ Status ClusterMember::Store(Entry& entry) {
 void ClusterMember::Sweep(int64_t now_ms) {
   for (auto it = entries_.begin(); it != entries_.end();) {
     Entry& entry = it->second;
+    // A promise never followed by this member's commit vote is given up once it would yield
+    // to a rival anyway: it never votes then, so the voters' Recover can decide without it,
+    // and its writer's cancel can take the blocks' pending records (a decision that still
+    // comes is applied: the record is released, not finished).
+    if (!entry.finished && !entry.released && entry.record.message.op == ConsensusOp::kCommit &&
+        !VotedToCommit(entry) &&
+        now_ms > static_cast<int64_t>(entry.record.message.expiration_ms) + options_.race_stale_ms) {
+      Release(entry);
+    }
     const bool old = static_cast<uint64_t>(std::max<int64_t>(now_ms - options_.done_keep_ms, 0)) >
                      entry.record.message.expiration_ms;
     // A commit this member voted for stays until it is finished: its vote must not be forgotten.
@@ -510,6 +589,7 @@ void ClusterMember::Recover() {
   {
     std::lock_guard lock(mu_);
     const int64_t now = clock_.NowUnixMs();
+    Sweep(now);
     for (const auto& [hash, entry] : entries_) {
       if (!entry.finished && VotedToCommit(entry) &&
           static_cast<uint64_t>(now) > entry.record.message.expiration_ms) {

@@ -7,6 +7,13 @@
 //   cluster must be the one this node places the message's first block on, keys included.
 // - Pend and cancel take one phase: the member applies them when it promises (a pend's promise is
 //   its pending record, as on a single node; a stale pend is a rejection carrying the refusal).
+//   A coordinator's cancel of its own failed pend round names the round: it leaves the blocks
+//   another, not cancelled, pend round of the action pended here (the writer's retry through
+//   another coordinator), and a pend round that arrives after its cancel is refused. A cancel
+//   of blocks a commit of the action holds here is refused until that commit is applied or
+//   given up (the writer cancels when told a commit failed, which a quorum may still decide).
+// - A commit promise this member never followed with its commit vote is released
+//   race_stale_ms after the record's expiration (it never votes then).
 // - Commit takes two. The promise checks the commit against the repository (CheckCommit) and
 //   holds a lock on its blocks: while this member holds a promise for one commit it promises no
 //   other on those blocks (it votes "conflict" naming the holder; a record of the same commit,
@@ -27,8 +34,10 @@
 //   done_keep_ms past its expiration, and an expired record gets no new promises.
 // - A replica that missed commits (its latest rev of a block is below the highest head among the
 //   approving promises) first replays the missing actions from a peer at that head
-//   (ConsensusPeers::HistoryOf); when it cannot, it drops its pending record and reports the
-//   divergence (full repair is membership work, issue 8).
+//   (ConsensusPeers::HistoryOf); one that missed the pend of the decided action itself replays
+//   it from a peer that applied it. When it cannot yet, it reports the divergence and keeps the
+//   record unfinished (and its blocks locked), so the coordinator's retries and Recover try
+//   again; it never applies a later action over a missing one.
 // Thread-safety: every method may be called from any thread at once (one lock; storage writes
 // and catch-up calls are made under it).
 // Errors: Update is InvalidArgument for a record whose hashes do not match or that does not name
@@ -105,6 +114,7 @@ class ClusterMember final {
     bool finished = false;  // applied, or decided against
     bool executed = false;
     bool stored = false;    // its "v/" key is written
+    bool undone = false;    // a pend its coordinator cancelled (a cancel naming its hash)
     std::optional<transactor::PendResult> pend;
     std::optional<transactor::CommitResult> commit;
   };
@@ -122,7 +132,11 @@ class ClusterMember final {
   Result<wire::Vote> Promise(Entry& entry, int64_t now_ms);
   Result<wire::Vote> PromiseCommit(Entry& entry, int64_t now_ms);
   Status Execute(Entry& entry);
-  Status CatchUp(Entry& entry, const transactor::BlockId& block_id, uint64_t from, uint64_t to);
+  // Replays block_id's committed actions after `from` up to `to` from a peer: one whose promise
+  // reported a head at `to`, or (through_action) any peer whose history holds the entry's own
+  // action at its rev, which is replayed too.
+  Status CatchUp(Entry& entry, const transactor::BlockId& block_id, uint64_t from, uint64_t to,
+                 bool through_action);
   Status Admit(const wire::ClusterRecord& record);
   void Release(Entry& entry);
   Status Finish(Entry& entry);

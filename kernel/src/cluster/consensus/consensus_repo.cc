@@ -72,8 +72,13 @@ ConsensusRepo::ConsensusRepo(std::string self, network::PeerRepo& local, Consens
       peers_(peers),
       clock_(clock),
       options_(std::move(options)),
-      events_(std::move(events)),
-      loop_([this] { Loop(); }) {}
+      events_(std::move(events)) {
+  if (options_.schedule) {
+    ScheduleTick();
+  } else {
+    loop_ = std::thread([this] { Loop(); });
+  }
+}
 
 ConsensusRepo::~ConsensusRepo() {
   {
@@ -81,7 +86,9 @@ ConsensusRepo::~ConsensusRepo() {
     stopping_ = true;
   }
   cv_.notify_all();
-  loop_.join();
+  if (loop_.joinable()) {
+    loop_.join();
+  }
 }
 
 Result<transactor::GetBlockResults> ConsensusRepo::Get(const transactor::BlockGets& gets) {
@@ -122,6 +129,7 @@ bool ConsensusRepo::IsSelfOnly(const Group& group) const {
 wire::ClusterRecord ConsensusRepo::Start(wire::ConsensusMessage message,
                                          std::vector<wire::ClusterPeer> peers) {
   message.expiration_ms = static_cast<uint64_t>(clock_.NowUnixMs() + options_.expiration_ms);
+  message.coordinator = self_;
   return NewRecord(std::move(message), std::move(peers));
 }
 
@@ -204,8 +212,10 @@ Result<PendResult> ConsensusRepo::Pend(const PendRequest& request) {
     }
   }
   std::vector<std::optional<Result<PendResult>>> results(groups.size());
-  network::ParallelFor(groups.size(),
-                       [&](size_t g) { results[g].emplace(PendGroup(groups[g], parts[g])); });
+  std::vector<std::string> rounds(groups.size());
+  network::ParallelFor(groups.size(), [&](size_t g) {
+    results[g].emplace(PendGroup(groups[g], parts[g], rounds[g]));
+  });
   PendSuccess success;
   std::optional<Result<PendResult>> failed;
   std::vector<size_t> pended;
@@ -224,17 +234,24 @@ Result<PendResult> ConsensusRepo::Pend(const PendRequest& request) {
   if (!failed) {
     return PendResult(std::move(success));
   }
+  // Each cancel names its round: the writer may retry this pend through another coordinator,
+  // whose rounds reach the same members, perhaps before these cancels do.
   for (size_t g : pended) {
     ActionBlocks cancel{groups[g].blocks, request.action_id};
     Group group = groups[g];
-    RunInBackground([this, group = std::move(group), cancel = std::move(cancel)] {
-      (void)CancelGroup(group, cancel);
+    std::optional<std::string> round;
+    if (!rounds[g].empty()) {
+      round = rounds[g];
+    }
+    RunInBackground([this, group = std::move(group), cancel = std::move(cancel), round] {
+      (void)CancelGroup(group, cancel, round);
     });
   }
   return std::move(*failed);
 }
 
-Result<PendResult> ConsensusRepo::PendGroup(const Group& group, PendRequest request) {
+Result<PendResult> ConsensusRepo::PendGroup(const Group& group, PendRequest request,
+                                            std::string& round) {
   if (IsSelfOnly(group)) {
     return local_.Pend(request);
   }
@@ -243,6 +260,7 @@ Result<PendResult> ConsensusRepo::PendGroup(const Group& group, PendRequest requ
   message.op = ConsensusOp::kPend;
   message.pend = request;
   wire::ClusterRecord record = Start(std::move(message), group.peers);
+  round = record.message_hash;
   std::vector<std::optional<wire::ClusterUpdateOk>> replies = Broadcast(record);
   const size_t n = record.peers.size();
   const size_t quorum = PromiseQuorum(n, options_.promise_quorum);
@@ -266,10 +284,12 @@ Result<PendResult> ConsensusRepo::PendGroup(const Group& group, PendRequest requ
     }
     return PendResult(PendSuccess{{}, block::BlockIdsForTransforms(request.transforms)});
   }
-  // Not pended: the peers that did pend it are cancelled in the background.
-  RunInBackground([this, group, action = request.action_id,
+  // Not pended: the peers that did pend it are cancelled in the background. The cancel names
+  // this round, so that it does not undo the writer's retry of the pend through another
+  // coordinator, which may reach the same members first.
+  RunInBackground([this, group, action = request.action_id, hash = record.message_hash,
                    blocks = block::BlockIdsForTransforms(request.transforms)] {
-    (void)CancelGroup(group, ActionBlocks{blocks, action});
+    (void)CancelGroup(group, ActionBlocks{blocks, action}, hash);
   });
   for (size_t i : order) {
     if (replies[i] && replies[i]->pend && FailureOf(*replies[i]->pend) != nullptr) {
@@ -405,7 +425,8 @@ Status ConsensusRepo::Cancel(const ActionBlocks& actions) {
   return first;
 }
 
-Status ConsensusRepo::CancelGroup(const Group& group, const ActionBlocks& actions) {
+Status ConsensusRepo::CancelGroup(const Group& group, const ActionBlocks& actions,
+                                  std::optional<std::string> pend_hash) {
   if (IsSelfOnly(group)) {
     return local_.Cancel(actions);
   }
@@ -413,11 +434,23 @@ Status ConsensusRepo::CancelGroup(const Group& group, const ActionBlocks& action
   wire::ConsensusMessage message;
   message.op = ConsensusOp::kCancel;
   message.cancel = actions;
+  message.pend_hash = std::move(pend_hash);
   wire::ClusterRecord record = Start(std::move(message), group.peers);
   Broadcast(record);
   const size_t n = record.peers.size();
   const size_t cancelled = Count(record.promises).approvals;
   const int64_t end = clock_.SteadyNs();
+  // A replica left with the pending record would refuse the block's later pends.
+  std::vector<std::string> missed;
+  for (const wire::ClusterPeer& peer : record.peers) {
+    auto vote = record.promises.find(peer.peer_id);
+    if (vote == record.promises.end() || vote->second.type != wire::VoteType::kApprove) {
+      missed.push_back(peer.peer_id);
+    }
+  }
+  if (!missed.empty()) {
+    RetryLater(record, std::move(missed));
+  }
   if (cancelled >= CommitQuorum(n)) {
     Report(ConsensusOp::kCancel, "decided", start, end, end);
     return Status::Ok();
@@ -433,20 +466,66 @@ void ConsensusRepo::RetryLater(wire::ClusterRecord record, std::vector<std::stri
       peers.push_back(p.peer_id);
     }
   }
+  Queue(Retry{std::move(record), std::move(peers), 0,
+              clock_.NowUnixMs() + options_.retry_initial_ms});
+}
+
+void ConsensusRepo::Queue(Retry retry) {
+  if (options_.schedule) {
+    const int64_t due = retry.due_ms;
+    options_.schedule(due, [this, retry = std::move(retry)] { RunRetry(retry); });
+    return;
+  }
   {
     std::lock_guard lock(mu_);
-    retries_.push_back(Retry{std::move(record), std::move(peers), 0,
-                             clock_.NowUnixMs() + options_.retry_initial_ms});
+    retries_.push_back(std::move(retry));
   }
   cv_.notify_all();
 }
 
+void ConsensusRepo::RunRetry(Retry retry) {
+  std::vector<std::string> failed;
+  for (const std::string& peer : retry.peers) {
+    Result<wire::ClusterUpdateOk> reply = peers_.Update(peer, retry.record);
+    if (events_.on_retry) {
+      events_.on_retry();
+    }
+    const bool done = reply && (retry.record.message.op != ConsensusOp::kCommit ||
+                                reply->executed ||
+                                Count(retry.record.commits).approvals <
+                                    CommitQuorum(retry.record.peers.size()));
+    if (!done) {
+      failed.push_back(peer);
+    }
+  }
+  if (!failed.empty() && retry.attempt + 1 < options_.retry_attempts) {
+    const int64_t delay = std::min(options_.retry_max_ms,
+                                   options_.retry_initial_ms << std::min(retry.attempt + 1, 20));
+    Queue(Retry{std::move(retry.record), std::move(failed), retry.attempt + 1,
+                clock_.NowUnixMs() + delay});
+  }
+}
+
 void ConsensusRepo::RunInBackground(std::function<void()> work) {
+  if (options_.schedule) {
+    options_.schedule(clock_.NowUnixMs(), std::move(work));
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     work_.push_back(std::move(work));
   }
   cv_.notify_all();
+}
+
+void ConsensusRepo::ScheduleTick() {
+  if (!options_.tick) {
+    return;
+  }
+  options_.schedule(clock_.NowUnixMs() + 1000, [this] {
+    options_.tick();
+    ScheduleTick();
+  });
 }
 
 void ConsensusRepo::WaitForBackgroundWork() {
@@ -477,28 +556,9 @@ void ConsensusRepo::Loop() {
       retries_.erase(due);
       busy_ = true;
       lock.unlock();
-      std::vector<std::string> failed;
-      for (const std::string& peer : retry.peers) {
-        Result<wire::ClusterUpdateOk> reply = peers_.Update(peer, retry.record);
-        if (events_.on_retry) {
-          events_.on_retry();
-        }
-        const bool done = reply && (retry.record.message.op != ConsensusOp::kCommit ||
-                                    reply->executed ||
-                                    Count(retry.record.commits).approvals <
-                                        CommitQuorum(retry.record.peers.size()));
-        if (!done) {
-          failed.push_back(peer);
-        }
-      }
+      RunRetry(std::move(retry));
       lock.lock();
       busy_ = false;
-      if (!failed.empty() && retry.attempt + 1 < options_.retry_attempts) {
-        const int64_t delay = std::min(options_.retry_max_ms,
-                                       options_.retry_initial_ms << std::min(retry.attempt + 1, 20));
-        retries_.push_back(Retry{std::move(retry.record), std::move(failed), retry.attempt + 1,
-                                 clock_.NowUnixMs() + delay});
-      }
       cv_.notify_all();
       continue;
     }

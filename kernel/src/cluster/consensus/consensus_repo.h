@@ -14,7 +14,8 @@
 //   retry_initial_ms, doubling to retry_max_ms, retry_attempts times). A refused promise is a
 //   StaleFailure (stale, missing pending record, or a lost race: "lost a race to <hash>"). The
 //   cluster of the log tail commits first, then the others in parallel.
-// - cancel: one phase; done once a commit quorum of peers cancelled.
+// - cancel: one phase; done once a commit quorum of peers cancelled. Peers that did not answer
+//   are sent it again in the background, like a decided commit.
 // A block whose cluster is this node alone is written directly, the single-node path.
 // Thread-safety: every method may be called from any thread at once.
 // Errors: as PeerRepo; Unavailable when too few peers answer.
@@ -46,6 +47,11 @@ struct ConsensusOptions {
   int retry_attempts = 5;
   // Called about every second from the background thread (the node runs ClusterMember::Recover).
   std::function<void()> tick;
+  // Runs the background work (cancels of failed pends, due at once; retries of decided records;
+  // the tick) at a time on `clock` (unix ms). Unset: the repo's own thread, which waits for the
+  // clock. A simulation passes one that queues the work and runs what is due between operations,
+  // so that a seeded run replays exactly; work a repo queued must not run after it is destroyed.
+  std::function<void(int64_t due_unix_ms, std::function<void()> work)> schedule;
 };
 
 // One round's outcome, for metrics: op, "decided" | "rejected" | "conflict" | "no-quorum", and
@@ -81,7 +87,8 @@ class ConsensusRepo final : public network::PeerRepo {
   Status Cancel(const transactor::ActionBlocks& actions) override;
 
   // Blocks until no background work (cancels of failed pends) is queued or running; retries,
-  // which wait on the clock, are not waited for. For tests.
+  // which wait on the clock, are not waited for. For tests; with options.schedule it returns
+  // at once.
   void WaitForBackgroundWork();
 
  private:
@@ -102,15 +109,23 @@ class ConsensusRepo final : public network::PeerRepo {
   // votes of the replies into it. A reply per peer, in record.peers order (nullopt: no answer).
   std::vector<std::optional<wire::ClusterUpdateOk>> Broadcast(wire::ClusterRecord& record);
   wire::ClusterRecord Start(wire::ConsensusMessage message, std::vector<wire::ClusterPeer> peers);
-  Result<transactor::PendResult> PendGroup(const Group& group, transactor::PendRequest request);
+  // `round`: the hash of the round it ran (empty for a self-only group).
+  Result<transactor::PendResult> PendGroup(const Group& group, transactor::PendRequest request,
+                                           std::string& round);
   Result<transactor::CommitResult> CommitGroup(const Group& group,
                                                transactor::CommitRequest request);
-  Status CancelGroup(const Group& group, const transactor::ActionBlocks& actions);
+  // `pend_hash`: the failed pend round it undoes (wire::ConsensusMessage::pend_hash).
+  Status CancelGroup(const Group& group, const transactor::ActionBlocks& actions,
+                     std::optional<std::string> pend_hash = std::nullopt);
   void Report(wire::ConsensusOp op, std::string_view outcome, int64_t start_ns, int64_t mid_ns,
               int64_t end_ns);
   // Queues `record` for `peers` (background, with backoff).
   void RetryLater(wire::ClusterRecord record, std::vector<std::string> peers);
+  void Queue(Retry retry);
+  // Sends a due retry; queues the next attempt for the peers that did not take it.
+  void RunRetry(Retry retry);
   void RunInBackground(std::function<void()> work);
+  void ScheduleTick();  // with options.schedule
   void Loop();
 
   const std::string self_;

@@ -369,12 +369,99 @@ Result<GetBlockResults> NetworkTransactor::GetFromCoordinators(const transactor:
   return merged;
 }
 
+Status NetworkTransactor::StatusReplicated(
+    const transactor::ActionId& action_id,
+    const std::map<BlockId, std::vector<std::string>>& clusters,
+    std::map<BlockId, transactor::ActionStatus>& out) {
+  // An action committed on a block only once decided, so any replica's "committed" (or later)
+  // is the answer; else pending on any; else aborted.
+  auto rank = [](transactor::ActionStatus s) {
+    switch (s) {
+      case transactor::ActionStatus::kAborted:
+        return 0;
+      case transactor::ActionStatus::kPending:
+        return 1;
+      default:
+        return 2;
+    }
+  };
+  PeerBlocks by_peer;
+  for (const auto& [id, cluster] : clusters) {
+    for (const std::string& peer : cluster) {
+      if (network_.IsReachable(peer)) {
+        by_peer[peer].push_back(id);
+      }
+    }
+  }
+  std::vector<std::pair<std::string, std::vector<BlockId>>> batches(by_peer.begin(), by_peer.end());
+  std::vector<std::optional<Result<std::vector<transactor::BlockActionStatus>>>> results(
+      batches.size());
+  ParallelFor(batches.size(), [&](size_t i) {
+    results[i].emplace(
+        network_.RepoOf(batches[i].first).GetStatus({ActionBlocks{batches[i].second, action_id}}));
+  });
+  std::map<BlockId, size_t> answers;
+  std::optional<Status> first_error;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    auto& result = *results[i];
+    if (!result) {
+      if (!first_error) {
+        first_error = result.error();
+      }
+      if (wire::IsUnreachable(result.error())) {
+        network_.ReportUnreachable(batches[i].first);
+      }
+      continue;
+    }
+    for (const auto& status : *result) {
+      for (size_t k = 0; k < status.block_ids.size() && k < status.statuses.size(); ++k) {
+        const BlockId& id = status.block_ids[k];
+        if (clusters.count(id) == 0) {
+          continue;
+        }
+        ++answers[id];
+        auto have = out.find(id);
+        if (have == out.end() || rank(status.statuses[k]) > rank(have->second)) {
+          out[id] = status.statuses[k];
+        }
+      }
+    }
+  }
+  std::string short_of;
+  for (const auto& [id, cluster] : clusters) {
+    const size_t need = cluster.size() / 2 + 1;
+    if (answers[id] < need) {
+      short_of += (short_of.empty() ? "" : ", ") + id + " (" + std::to_string(answers[id]) +
+                  " of " + std::to_string(cluster.size()) + " replicas answered, " +
+                  std::to_string(need) + " needed)";
+    }
+  }
+  if (!short_of.empty()) {
+    std::string cause = first_error ? ": " + first_error->ToString() : "";
+    return Status::Unavailable("getStatus of " + action_id + ": block(s) " + short_of + cause);
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<transactor::BlockActionStatus>> NetworkTransactor::GetStatus(
     const std::vector<ActionBlocks>& actions) {
   std::vector<transactor::BlockActionStatus> out;
   out.reserve(actions.size());
   for (const ActionBlocks& action : actions) {
-    const std::vector<BlockId> ids = Distinct(action.block_ids);
+    std::vector<BlockId> ids;  // each answered by its coordinator
+    std::map<BlockId, std::vector<std::string>> replicated;
+    for (const BlockId& id : Distinct(action.block_ids)) {
+      Result<std::vector<std::string>> cluster = network_.ClusterFor(id);
+      if (cluster && cluster->size() > 1) {
+        replicated.emplace(id, std::move(*cluster));
+      } else {
+        ids.push_back(id);
+      }
+    }
+    std::map<BlockId, transactor::ActionStatus> by_block;
+    if (!replicated.empty()) {
+      OPTIMYSTIC_RETURN_IF_ERROR(StatusReplicated(action.action_id, replicated, by_block));
+    }
     Batches<std::vector<transactor::BlockActionStatus>> batches =
         RunBatches<std::vector<transactor::BlockActionStatus>>(
             ids, {},
@@ -385,7 +472,6 @@ Result<std::vector<transactor::BlockActionStatus>> NetworkTransactor::GetStatus(
     if (batches.error) {
       return *batches.error;
     }
-    std::map<BlockId, transactor::ActionStatus> by_block;
     for (const auto& done : batches.done) {
       for (const auto& status : done.result) {
         for (size_t i = 0; i < status.block_ids.size() && i < status.statuses.size(); ++i) {
@@ -474,7 +560,19 @@ Result<PendResult> NetworkTransactor::Pend(const PendRequest& request) {
     }
   }
   if (batches.error || !failures.empty()) {
+    // A batch that failed may have pended on some replicas all the same (a reply was lost, or
+    // its coordinator stopped before it cancelled): the action is given up, so the blocks of
+    // the failed batches are cancelled too, through their coordinators of the moment.
+    ActionBlocks rest{{}, request.action_id};
+    for (const BlockId& id : written) {
+      if (peers.count(id) == 0) {
+        rest.block_ids.push_back(id);
+      }
+    }
     CancelInBackground(std::move(pended));
+    if (!rest.block_ids.empty()) {
+      Retry([this, rest = std::move(rest)] { return CancelNow(rest).ok(); }, 0);
+    }
     if (!failures.empty()) {
       return PendResult(MergeFailures(failures));
     }
@@ -548,6 +646,8 @@ Result<CommitResult> NetworkTransactor::Commit(const CommitRequest& request) {
   };
   auto lag = [&](const BlockId& block_id, std::string reason) {
     lagging_commits_.fetch_add(1);
+    Retry([this, request, block_id] { return CommitLagging(request, block_id); },
+          options_.retry_initial_ms);
     if (options_.on_lagging_commit) {
       options_.on_lagging_commit(
           transactor::LaggingCommit{request.action_id, request.rev, block_id, std::move(reason)});
@@ -562,6 +662,15 @@ Result<CommitResult> NetworkTransactor::Commit(const CommitRequest& request) {
 }
 
 Status NetworkTransactor::Cancel(const ActionBlocks& actions) {
+  Status done = CancelNow(actions);
+  if (!done.ok()) {
+    // The pending records it leaves would refuse the blocks' later pends.
+    Retry([this, actions] { return CancelNow(actions).ok(); }, options_.retry_initial_ms, 1);
+  }
+  return done;
+}
+
+Status NetworkTransactor::CancelNow(const ActionBlocks& actions) {
   std::map<BlockId, std::string> remembered = RememberedPeers(actions.action_id);
   Forget(actions.action_id);
   std::vector<BlockId> unknown;
@@ -618,23 +727,48 @@ void NetworkTransactor::Forget(const transactor::ActionId& id) {
 }
 
 void NetworkTransactor::CancelInBackground(std::map<std::string, ActionBlocks> batches) {
-  if (batches.empty()) {
-    return;
-  }
-  std::vector<std::function<void()>> tasks;
   for (auto& [peer, blocks] : batches) {
-    tasks.push_back([this, peer = peer, blocks = std::move(blocks)] {
-      // Best effort: a pend left behind is a pending record only, which no reader applies
-      // unless its action commits.
-      (void)network_.RepoOf(peer).Cancel(blocks);
-    });
+    // The first attempt goes to the peer that pended; later ones to the coordinators then.
+    Retry([this, peer = peer, blocks = std::move(blocks), first = true]() mutable {
+      const bool done = first ? network_.RepoOf(peer).Cancel(blocks).ok() : CancelNow(blocks).ok();
+      first = false;
+      return done;
+    }, 0);
   }
+}
+
+bool NetworkTransactor::CommitLagging(const CommitRequest& request, const BlockId& block_id) {
+  Result<std::string> peer = CoordinatorOf(block_id, {});
+  if (!peer) {
+    return false;
+  }
+  CommitRequest step = request;
+  step.block_ids = {block_id};
+  return !transactor::CommitFailed(network_.RepoOf(*peer).Commit(step));
+}
+
+void NetworkTransactor::Retry(std::function<bool()> attempt, int64_t delay_ms, int attempts_made) {
+  Later(delay_ms, [this, attempt = std::move(attempt), delay_ms, attempts_made]() mutable {
+    if (attempt() || attempts_made + 1 >= options_.retry_attempts) {
+      return;
+    }
+    const int64_t next =
+        std::min(options_.retry_max_ms, std::max(options_.retry_initial_ms, delay_ms * 2));
+    Retry(std::move(attempt), next, attempts_made + 1);
+  });
+}
+
+void NetworkTransactor::Later(int64_t delay_ms, std::function<void()> work) {
   if (options_.run_in_background) {
-    for (auto& task : tasks) options_.run_in_background(std::move(task));
+    options_.run_in_background(delay_ms, std::move(work));
     return;
   }
   std::lock_guard lock(background_mu_);
-  for (auto& task : tasks) background_.push_back(std::move(task));
+  if (stopping_) {
+    return;
+  }
+  background_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms),
+                      std::move(work));
   if (!background_thread_.joinable()) {
     background_thread_ = std::thread([this] { RunBackground(); });
   }
@@ -644,12 +778,26 @@ void NetworkTransactor::CancelInBackground(std::map<std::string, ActionBlocks> b
 void NetworkTransactor::RunBackground() {
   std::unique_lock lock(background_mu_);
   for (;;) {
-    background_cv_.wait(lock, [&] { return stopping_ || !background_.empty(); });
     if (background_.empty()) {
-      return;  // stopping, and everything queued has run
+      if (stopping_) {
+        return;
+      }
+      background_cv_.wait(lock);
+      continue;
     }
-    std::function<void()> task = std::move(background_.front());
-    background_.pop_front();
+    auto first = background_.begin();
+    const auto now = std::chrono::steady_clock::now();
+    if (first->first > now) {
+      if (stopping_) {
+        background_.clear();  // retries waiting on their backoff are dropped
+        background_cv_.notify_all();
+        return;
+      }
+      background_cv_.wait_until(lock, first->first);
+      continue;
+    }
+    std::function<void()> task = std::move(first->second);
+    background_.erase(first);
     ++background_running_;
     lock.unlock();
     task();
@@ -661,7 +809,11 @@ void NetworkTransactor::RunBackground() {
 
 void NetworkTransactor::WaitForBackgroundWork() {
   std::unique_lock lock(background_mu_);
-  background_cv_.wait(lock, [&] { return background_.empty() && background_running_ == 0; });
+  background_cv_.wait(lock, [&] {
+    return background_running_ == 0 &&
+           (background_.empty() ||
+            background_.begin()->first > std::chrono::steady_clock::now());
+  });
 }
 
 }  // namespace optimystic::cluster::network

@@ -14,7 +14,16 @@
 //   reason, the highest stale_at, missing grouped by action) or else the first error.
 // - commit: log-first (CommitLogFirst): when one peer holds every block it commits them all in
 //   one step, as a single node does; otherwise header, then tail, then the rest in parallel.
-// - cancel and getStatus: batched by coordinator.
+//   A block that did not take the commit after its tail had (a lagging block) is committed
+//   again in the background: the action has its place in the log, so the block's commit stays
+//   valid, and its pending record would otherwise refuse the block's later pends.
+// - getStatus: like get, a block several peers hold is asked of every reachable replica and
+//   needs a majority; a replica that committed the action wins over one that holds it pending
+//   or not at all (a commit is only applied once decided).
+// - cancel: batched by coordinator. A cancel that fails is sent again in the
+//   background (through the blocks' coordinators of the moment).
+// Background work (cancels of failed pends, failed cancels, lagging commits) is retried with
+// backoff (retry_initial_ms doubling to retry_max_ms, retry_attempts times in all).
 // A node that is its own whole cluster (replication 1, no seeds) runs exactly this path with
 // one local peer, which is the single-node behaviour.
 // Thread-safety: every method may be called from any thread at once.
@@ -27,6 +36,7 @@
 #include <optimystic/transactor/transactor_types.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -51,17 +61,21 @@ struct NetworkTransactorOptions {
   // Pends whose peers are remembered for their commit; the oldest is forgotten first (its
   // commit then asks the blocks' coordinators again).
   size_t remembered_pends = 1000;
-  // Runs background work (cancels of failed pends). Unset: the transactor's own thread. A
-  // simulation passes one that queues the work and runs it between operations, so that a
-  // seeded run replays exactly.
-  std::function<void(std::function<void()>)> run_in_background;
+  // Runs background work `delay_ms` from now. Unset: the transactor's own thread. A
+  // simulation passes one that queues the work and runs it when its clock reaches it, so that
+  // a seeded run replays exactly.
+  std::function<void(int64_t delay_ms, std::function<void()> work)> run_in_background;
+  int64_t retry_initial_ms = 250;
+  int64_t retry_max_ms = 8'000;
+  int retry_attempts = 8;
 };
 
 class NetworkTransactor final : public transactor::Transactor {
  public:
   // OWNERSHIP: `network` must outlive the transactor.
   explicit NetworkTransactor(PeerNetwork& network, NetworkTransactorOptions options = {});
-  ~NetworkTransactor() override;  // waits for background cancels
+  // Runs the background work that is due and drops the retries that wait.
+  ~NetworkTransactor() override;
   NetworkTransactor(const NetworkTransactor&) = delete;
   NetworkTransactor& operator=(const NetworkTransactor&) = delete;
 
@@ -76,7 +90,8 @@ class NetworkTransactor final : public transactor::Transactor {
   // Requests retried with another peer after one failed, since construction.
   uint64_t retries() const noexcept { return retries_.load(); }
 
-  // Blocks until no background cancel is queued or running; for tests.
+  // Blocks until no background work that is due is queued or running; retries that wait on
+  // their backoff are not waited for. For tests.
   void WaitForBackgroundWork();
 
  private:
@@ -94,6 +109,12 @@ class NetworkTransactor final : public transactor::Transactor {
   Status GetReplicated(const std::map<transactor::BlockId, std::vector<std::string>>& clusters,
                        const std::optional<transactor::ActionContext>& context,
                        transactor::GetBlockResults& out);
+  // The status of `action_id` on each block of `clusters` (each held by several peers) from
+  // every reachable replica, merged (committed over pending over aborted); Unavailable for a
+  // block fewer than a majority of replicas answered.
+  Status StatusReplicated(const transactor::ActionId& action_id,
+                          const std::map<transactor::BlockId, std::vector<std::string>>& clusters,
+                          std::map<transactor::BlockId, transactor::ActionStatus>& out);
   // The blocks each from its coordinator, with one second chance (the file comment's get).
   Result<transactor::GetBlockResults> GetFromCoordinators(const transactor::BlockGets& gets);
   template <typename R>
@@ -111,7 +132,16 @@ class NetworkTransactor final : public transactor::Transactor {
   std::map<transactor::BlockId, std::string> RememberedPeers(const transactor::ActionId& id);
   void Remember(const transactor::ActionId& id, std::map<transactor::BlockId, std::string> peers);
   void Forget(const transactor::ActionId& id);
+  Status CancelNow(const transactor::ActionBlocks& actions);
   void CancelInBackground(std::map<std::string, transactor::ActionBlocks> batches);
+  // Commits the lagging `block_id` of `request` (its tail committed) through the block's
+  // coordinator of the moment; true when it took.
+  bool CommitLagging(const transactor::CommitRequest& request, const transactor::BlockId& block_id);
+  // Runs `attempt` in the background after `delay_ms`; while it returns false, again after
+  // twice the delay (at least retry_initial_ms, at most retry_max_ms), until
+  // options_.retry_attempts attempts were made (`attempts_made` of them already).
+  void Retry(std::function<bool()> attempt, int64_t delay_ms, int attempts_made = 0);
+  void Later(int64_t delay_ms, std::function<void()> work);
   void RunBackground();
 
   PeerNetwork& network_;
@@ -125,7 +155,8 @@ class NetworkTransactor final : public transactor::Transactor {
 
   std::mutex background_mu_;
   std::condition_variable background_cv_;
-  std::deque<std::function<void()>> background_;
+  // By due time on the steady clock.
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> background_;
   size_t background_running_ = 0;
   bool stopping_ = false;
   std::thread background_thread_;  // started with the first background task

@@ -90,6 +90,8 @@ constexpr const char* kUnconfirmedAheadRevKey = "unconfirmedAheadRev";
 constexpr const char* kUrlKey = "url";
 constexpr const char* kAfterRevKey = "afterRev";
 constexpr const char* kCancelKey = "cancel";
+constexpr const char* kPendHashKey = "pendHash";
+constexpr const char* kCoordinatorKey = "coordinator";
 constexpr const char* kCommitKey = "commit";
 constexpr const char* kCommitsKey = "commits";
 constexpr const char* kExecutedKey = "executed";
@@ -722,7 +724,13 @@ Value ConsensusMessageValue(const ConsensusMessage& message) {
   if (message.cancel) {
     v[kCancelKey] = ActionBlocksToValue(*message.cancel);
   }
+  if (message.pend_hash) {
+    v[kPendHashKey] = *message.pend_hash;
+  }
   v[kExpirationKey] = message.expiration_ms;
+  if (message.coordinator) {
+    v[kCoordinatorKey] = *message.coordinator;
+  }
   return v;
 }
 
@@ -739,7 +747,11 @@ Result<ConsensusMessage> ConsensusMessageAt(const Value& v, const PayloadPath& a
                               OptionalMember<CommitRequest>(v, at, kCommitKey, CommitRequestAt));
   OPTIMYSTIC_ASSIGN_OR_RETURN(message.cancel,
                               OptionalMember<ActionBlocks>(v, at, kCancelKey, ActionBlocksAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(message.pend_hash,
+                              OptionalMember<std::string>(v, at, kPendHashKey, NonEmptyTextAt));
   OPTIMYSTIC_ASSIGN_OR_RETURN(message.expiration_ms, Uint64Member(v, at, kExpirationKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(message.coordinator,
+                              OptionalMember<std::string>(v, at, kCoordinatorKey, NonEmptyTextAt));
   const int present = int(message.pend.has_value()) + int(message.commit.has_value()) +
                       int(message.cancel.has_value());
   const bool matches = (message.op == ConsensusOp::kPend && message.pend) ||
@@ -748,6 +760,9 @@ Result<ConsensusMessage> ConsensusMessageAt(const Value& v, const PayloadPath& a
   if (present != 1 || !matches) {
     return at.Error("expected exactly the member its op '" + NameOf(message.op, kOpNames) +
                     "' names");
+  }
+  if (message.pend_hash && message.op != ConsensusOp::kCancel) {
+    return at.Member(kPendHashKey).Error("only a cancel names a pend round");
   }
   return message;
 }

@@ -160,7 +160,13 @@ struct ConsensusMessage {
   std::optional<transactor::PendRequest> pend;
   std::optional<transactor::CommitRequest> commit;
   std::optional<transactor::ActionBlocks> cancel;
+  // A cancel of one failed pend round (its message hash): a member that applied another pend
+  // round of the action since keeps the blocks that round pended.
+  std::optional<std::string> pend_hash;
   uint64_t expiration_ms = 0;  // after this no member promises or votes to commit it
+  // The peer that started the round: two coordinators' rounds of one operation are two records
+  // (a cancel naming one must not undo the other), even when started in the same millisecond.
+  std::optional<std::string> coordinator;
   // The blocks the operation touches (a pend's transformed blocks), sorted, distinct.
   std::vector<transactor::BlockId> BlockIds() const;
   bool operator==(const ConsensusMessage&) const = default;

@@ -391,7 +391,9 @@ Status Collection::SyncLocked(const SyncOptions& options) {
       OPTIMYSTIC_ASSIGN_OR_RETURN(action_id, NewActionId());  // the next batch is a new action
       continue;
     }
-    // Only returned stale failures are retried; errors went back above.
+    // Only returned stale failures are retried; errors went back above. The retry is a new
+    // action: a cancel of this attempt's pends still on its way must not undo the next one's.
+    OPTIMYSTIC_ASSIGN_OR_RETURN(action_id, NewActionId());
     ++failure.attempts;
     if (stale->reason.has_value()) {
       failure.reason = stale->reason;

@@ -152,7 +152,9 @@ Result<std::optional<StaleFailure>> TransactorSource::Transact(
   }
   if (const StaleFailure* failure = transactor::FailureOf(*committed)) {
     StaleFailure copy = *failure;
-    OPTIMYSTIC_RETURN_IF_ERROR(transactor_.Cancel(cancel));
+    // The refusal is the news and the writer retries it; a cancel that did not take leaves a
+    // pending record only (a network transactor sends it again in the background).
+    (void)transactor_.Cancel(cancel);
     return std::optional<StaleFailure>(std::move(copy));
   }
   return std::optional<StaleFailure>();

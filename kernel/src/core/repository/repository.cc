@@ -219,6 +219,7 @@ Result<bool> Repository::Promote(BlockReader& reader, const ActionContext& ctx,
   std::vector<ActionRev> committed = ctx.committed;
   std::stable_sort(committed.begin(), committed.end(),
                    [](const ActionRev& a, const ActionRev& b) { return a.rev < b.rev; });
+  bool unknown = false;  // a context action above latest that this block holds no record of
   for (const ActionRev& entry : committed) {
     const uint64_t latest = meta && meta->latest ? meta->latest->rev : 0;
     if (entry.rev <= latest || entry.action_id.empty()) {
@@ -227,7 +228,11 @@ Result<bool> Repository::Promote(BlockReader& reader, const ActionContext& ctx,
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<TransformRecord> pending,
                                 reader.LoadPendingRecord(entry.action_id));
     if (!pending) {
+      unknown = true;
       continue;
+    }
+    if (unknown && options_.replicated) {
+      return true;  // the unknown action may be a missed pend of this block (RepositoryOptions)
     }
     storage::WriteBatch batch;
     OPTIMYSTIC_ASSIGN_OR_RETURN(BlockCommitPlan plan, PlanBlockCommit(reader, meta, entry.action_id,

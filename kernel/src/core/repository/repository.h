@@ -49,6 +49,12 @@ struct RepositoryOptions {
   // crash before that commit loses at most a pend that nobody was told of, as if cancelled. A
   // repository whose pends are promises to other peers (votes) must turn it on.
   bool sync_pends = false;
+  // Whether other replicas hold these blocks too, each taking a pend once a quorum of them did
+  // (replication > 1): this node may have missed a pend of an action that committed. Read-driven
+  // promotion then stops at a context action with a revision above the block's latest that it
+  // holds no record of, since promoting a later action over it would skip a revision (the block
+  // takes it through consensus, whose replicas catch up from their peers first).
+  bool replicated = false;
 };
 
 class Repository final {

@@ -77,6 +77,24 @@ class ConsensusTest : public ::testing::Test {
     message.expiration_ms = static_cast<uint64_t>(clock_.NowUnixMs() + 10'000);
     return NewRecord(std::move(message), *cluster_.PeersOf("n1").ClusterOf(kBlock));
   }
+  // A pend or cancel record for the cluster of `block`, as coordinator `by` starts one.
+  wire::ClusterRecord PendRecord(const std::string& by, const PendRequest& pend) {
+    wire::ConsensusMessage message;
+    message.op = wire::ConsensusOp::kPend;
+    message.pend = pend;
+    message.coordinator = by;
+    message.expiration_ms = static_cast<uint64_t>(clock_.NowUnixMs() + 10'000);
+    return NewRecord(std::move(message), *cluster_.PeersOf("n1").ClusterOf(kBlock));
+  }
+  wire::ClusterRecord CancelRecord(const std::string& action,
+                                   std::optional<std::string> pend_hash) {
+    wire::ConsensusMessage message;
+    message.op = wire::ConsensusOp::kCancel;
+    message.cancel = transactor::ActionBlocks{{kBlock}, action};
+    message.pend_hash = std::move(pend_hash);
+    message.expiration_ms = static_cast<uint64_t>(clock_.NowUnixMs() + 10'000);
+    return NewRecord(std::move(message), *cluster_.PeersOf("n1").ClusterOf(kBlock));
+  }
   // Sends `record` to `to` and adds the votes of its reply.
   wire::ClusterUpdateOk Send(const std::string& to, wire::ClusterRecord& record) {
     auto reply = cluster_.MemberOf(to).Update(record);
@@ -370,6 +388,93 @@ TEST_F(ConsensusTest, RecoverWaitsWhileSilentPeersMayDecide) {
   EXPECT_EQ(LatestAt("n1", kBlock), (ActionRev{"a2", 2}));
 }
 
+// n5 missed a2's pend (it was down; four promises were enough) and then gets the decision: it
+// takes a2 itself from a peer that applied it, rather than leaving its copy of the block behind,
+// and while no peer can give it a2 it keeps the record undecided instead of dropping it.
+TEST_F(ConsensusTest, AReplicaThatMissedThePendTakesTheDecidedActionFromAPeer) {
+  Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
+  cluster_.SetDown("n5", true);
+  ASSERT_TRUE(Pend("n1", MakePend("a2", 2, SetV(kBlock, 2))));
+  cluster_.SetDown("n5", false);
+  EXPECT_EQ(RecordAt("n5", kBlock, "a2"), ActionRecord::kNone);
+  wire::ClusterRecord record = CommitRecord("a2", 2);
+  SendEach(record);  // n5 refuses its promise: it holds no pending record of a2
+  EXPECT_EQ(record.promises.at("n5").type, wire::VoteType::kReject);
+  SendEach(record);  // commit votes
+  ASSERT_GE(Count(record.commits).approvals, 3u);
+
+  for (const char* id : {"n1", "n2", "n3", "n4"}) cluster_.SetDown(id, true);
+  auto early = cluster_.MemberOf("n5").Update(record);
+  ASSERT_FALSE(early) << "no peer can give it a2 yet";
+  EXPECT_THAT(early.error().ToString(), HasSubstr("cannot catch up block d"));
+  EXPECT_EQ(LatestAt("n5", kBlock), (ActionRev{"a1", 1}));
+  EXPECT_EQ(cluster_.MemberOf("n5").active(), 1u) << "kept for the coordinator's retry";
+  for (const char* id : {"n1", "n2", "n3", "n4"}) cluster_.SetDown(id, false);
+
+  for (const char* id : {"n1", "n2", "n3", "n4"}) Send(id, record);  // they apply it
+  auto applied = cluster_.MemberOf("n5").Update(record);
+  ASSERT_TRUE(applied) << applied.error().ToString();
+  EXPECT_TRUE(applied->executed);
+  EXPECT_EQ(LatestAt("n5", kBlock), (ActionRev{"a2", 2}));
+  EXPECT_EQ(ValueAt("n5", kBlock), 2);
+  EXPECT_EQ(cluster_.MemberOf("n5").active(), 0u);
+}
+
+// A coordinator cancels its own failed pend round by hash. The writer meanwhile pended the same
+// action through another coordinator: that round's pending records stay. A round that arrives
+// after the cancel naming it is refused.
+TEST_F(ConsensusTest, ACancelNamingAFailedRoundLeavesTheWritersRetry) {
+  Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
+  const PendRequest pend = MakePend("a2", 2, SetV(kBlock, 2));
+  wire::ClusterRecord failed = PendRecord("n1", pend);
+  Send("n2", failed);  // n1's round reached only n2
+  wire::ClusterRecord retried = PendRecord("n3", pend);
+  ASSERT_NE(retried.message_hash, failed.message_hash) << "another coordinator, another record";
+  SendEach(retried);
+  wire::ClusterRecord cancel = CancelRecord("a2", failed.message_hash);
+  SendEach(cancel);
+  EXPECT_EQ(Count(cancel.promises).approvals, 5u);
+  for (const std::string& id : kIds) {
+    EXPECT_EQ(RecordAt(id, kBlock, "a2"), ActionRecord::kPending) << id << " keeps the retry";
+  }
+
+  const PendRequest late = MakePend("a3", 2, SetV(kBlock, 3));
+  wire::ClusterRecord overtaken = PendRecord("n4", late);
+  wire::ClusterRecord first = CancelRecord("a3", overtaken.message_hash);
+  Send("n2", first);
+  Send("n2", overtaken);
+  ASSERT_EQ(overtaken.promises.count("n2"), 1u);
+  EXPECT_EQ(overtaken.promises.at("n2").type, wire::VoteType::kReject);
+  EXPECT_EQ(overtaken.promises.at("n2").reason, "cancelled by its coordinator");
+  EXPECT_EQ(RecordAt("n2", kBlock, "a3"), ActionRecord::kNone);
+}
+
+// The writer was told its commit failed and cancels, but the members hold the commit's
+// promises and a quorum may still decide it: the cancel is refused until they give the
+// promise up (race_stale_ms past the expiration), and then takes.
+TEST_F(ConsensusTest, ACancelWaitsForACommitOfTheActionInFlight) {
+  Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
+  ASSERT_TRUE(Pend("n1", MakePend("a2", 2, SetV(kBlock, 2))));
+  wire::ClusterRecord record = CommitRecord("a2", 2);
+  SendEach(record);  // promised everywhere, no commit vote
+  wire::ClusterRecord cancel = CancelRecord("a2", std::nullopt);
+  SendEach(cancel);
+  EXPECT_EQ(Count(cancel.promises).rejects, 5u);
+  EXPECT_THAT(cancel.promises.at("n1").reason, HasSubstr("a commit of a2 is in flight"));
+  for (const std::string& id : kIds) {
+    EXPECT_EQ(RecordAt(id, kBlock, "a2"), ActionRecord::kPending) << id;
+  }
+  clock_.Advance(12'500);  // expired, and race_stale_ms more
+  for (const std::string& id : kIds) cluster_.MemberOf(id).Recover();
+  wire::ClusterRecord again = CancelRecord("a2", std::nullopt);
+  SendEach(again);
+  EXPECT_EQ(Count(again.promises).approvals, 5u);
+  for (const std::string& id : kIds) {
+    EXPECT_EQ(RecordAt(id, kBlock, "a2"), ActionRecord::kNone) << id;
+    EXPECT_EQ(LatestAt(id, kBlock), (ActionRev{"a1", 1})) << id;
+  }
+}
+
 // The NetworkTransactor over replicated blocks: each write goes to the block's coordinator,
 // which runs consensus; reads ask every replica and need a majority.
 class ReplicatedTransactorTest : public ConsensusTest {
@@ -434,6 +539,31 @@ TEST_F(ReplicatedTransactorTest, WritesReachThreeReplicasAndReadsTakeTheLatest) 
   ASSERT_FALSE(unknown);
   EXPECT_THAT(unknown.error().ToString(),
               HasSubstr("b0 (1 of 3 replicas answered, 2 needed)"));
+}
+
+// getStatus asks every replica: the block's coordinator missed the commit (it was down), yet
+// the action is reported committed, as a majority holds it.
+TEST_F(ReplicatedTransactorTest, GetStatusAsksAMajorityOfTheReplicas) {
+  test::InProcessCluster lenient(kIds, 3, clock_, 2);
+  network::NetworkTransactor txn(lenient);
+  ASSERT_TRUE(txn.Pend(MakePend("a1", 1, InsertOf(TestBlock("b0", 1)))));
+  ASSERT_TRUE(txn.Commit(MakeCommit("a1", 1, {"b0"})));
+  const auto holders = *lenient.ClusterFor("b0");
+  lenient.SetDown(holders[0], true);  // the coordinator
+  ASSERT_TRUE(txn.Pend(MakePend("a2", 2, SetV("b0", 2))));
+  ASSERT_TRUE(txn.Commit(MakeCommit("a2", 2, {"b0"})));
+  lenient.SetDown(holders[0], false);
+  ASSERT_EQ(*lenient.RepositoryOf(holders[0]).RecordOf("b0", "a2"), ActionRecord::kNone);
+  auto status = txn.GetStatus({transactor::ActionBlocks{{"b0"}, "a2"}});
+  ASSERT_TRUE(status) << status.error().ToString();
+  EXPECT_EQ(status->at(0).statuses,
+            (std::vector<transactor::ActionStatus>{transactor::ActionStatus::kCommitted}));
+  lenient.SetDown(holders[1], true);
+  lenient.SetDown(holders[2], true);
+  auto unknown = txn.GetStatus({transactor::ActionBlocks{{"b0"}, "a2"}});
+  ASSERT_FALSE(unknown);
+  EXPECT_THAT(unknown.error().ToString(),
+              HasSubstr("getStatus of a2: block(s) b0 (1 of 3 replicas answered, 2 needed)"));
 }
 
 // The coordinator that ran the pend dies before the commit: the commit goes to the next replica

@@ -155,6 +155,24 @@ TEST(ClusterRecord, WireRoundTripAndRefusals) {
   EXPECT_THAT(wire::ClusterUpdateFromPayload(bad).error().ToString(),
               HasSubstr("'record.promises.p1.heads.b1'"));
 
+  // A cancel of one pend round names it; the coordinator is part of what is hashed.
+  wire::ConsensusMessage cancel;
+  cancel.op = wire::ConsensusOp::kCancel;
+  cancel.cancel = transactor::ActionBlocks{{"b1"}, "a3"};
+  cancel.pend_hash = "roundhash";
+  cancel.coordinator = "p1";
+  cancel.expiration_ms = 99;
+  wire::ClusterRecord cancelled = NewRecord(cancel, PeersOf(keys));
+  auto cancel_back = wire::ClusterUpdateFromPayload(wire::ClusterUpdateToPayload(cancelled));
+  ASSERT_TRUE(cancel_back) << cancel_back.error().ToString();
+  EXPECT_EQ(*cancel_back, cancelled);
+  cancel.coordinator = "p2";
+  EXPECT_NE(NewRecord(cancel, PeersOf(keys)).message_hash, cancelled.message_hash);
+  bad = wire::ClusterUpdateToPayload(record);
+  bad["record"]["message"]["pendHash"] = "roundhash";
+  EXPECT_THAT(wire::ClusterUpdateFromPayload(bad).error().ToString(),
+              HasSubstr("'record.message.pendHash': only a cancel names a pend round"));
+
   auto history = wire::RepoHistoryFromPayload(
       wire::RepoHistoryToPayload(wire::HistoryRequest{"b1", 4}));
   ASSERT_TRUE(history);

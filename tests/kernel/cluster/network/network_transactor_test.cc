@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -206,6 +207,72 @@ TEST_F(NetworkTransactorTest, ABlockThatFailsAfterTheTailCommittedIsReportedLagg
   EXPECT_EQ(lagging_[0].block_id, a);
   EXPECT_EQ(txn_.lagging_commits(), 1u);
   EXPECT_EQ(LatestOn("p1", tail), (ActionRev{"x", 1}));
+}
+
+// Background work the test runs by hand: (delay, work) in the order it was queued.
+struct ManualBackground {
+  std::vector<std::pair<int64_t, std::function<void()>>> queued;
+  NetworkTransactorOptions Options() {
+    NetworkTransactorOptions options;
+    options.run_in_background = [this](int64_t delay_ms, std::function<void()> work) {
+      queued.emplace_back(delay_ms, std::move(work));
+    };
+    return options;
+  }
+  // Runs what is queued now (work it queues waits for the next call); returns how many ran.
+  size_t RunQueued() {
+    auto now = std::move(queued);
+    queued.clear();
+    for (auto& [delay, work] : now) work();
+    return now.size();
+  }
+};
+
+TEST_F(NetworkTransactorTest, ALaggingBlockIsCommittedAgainInTheBackground) {
+  ManualBackground background;
+  NetworkTransactor txn(network_, background.Options());
+  const BlockId tail = HomedOn("p1"), a = HomedOn("p2");
+  ASSERT_TRUE(txn.Pend(MakePend("x", 1, Both(InsertOf(TailWith(tail, "x")),
+                                             InsertOf(TestBlock(a, 1))))));
+  network_.SetDown("p2", true);
+  auto committed = txn.Commit(CommitOf("x", 1, tail, {tail, a}));
+  ASSERT_TRUE(committed) << committed.error().ToString();
+  EXPECT_EQ(FailureOf(*committed), nullptr) << "the tail decided";
+  EXPECT_EQ(LatestOn("p2", a), std::nullopt);
+  ASSERT_EQ(background.queued.size(), 1u);
+  EXPECT_EQ(background.queued[0].first, 250) << "the first retry waits retry_initial_ms";
+  EXPECT_EQ(background.RunQueued(), 1u);  // p2 still down: tried, and queued again
+  ASSERT_EQ(background.queued.size(), 1u);
+  EXPECT_EQ(background.queued[0].first, 500) << "backoff doubles";
+  network_.SetDown("p2", false);
+  background.RunQueued();
+  EXPECT_EQ(LatestOn("p2", a), (ActionRev{"x", 1})) << "the lagging block took the commit";
+  EXPECT_TRUE(background.queued.empty()) << "done: no further retry";
+}
+
+TEST_F(NetworkTransactorTest, AFailedCancelIsSentAgainUntilItTakesOrRunsOutOfAttempts) {
+  ManualBackground background;
+  NetworkTransactorOptions options = background.Options();
+  options.retry_attempts = 3;
+  NetworkTransactor txn(network_, options);
+  const BlockId a = HomedOn("p2");
+  ASSERT_TRUE(txn.Pend(MakePend("x", 1, InsertOf(TestBlock(a, 1)))));
+  network_.SetDown("p2", true);
+  EXPECT_FALSE(txn.Cancel(ActionBlocks{{a}, "x"}).ok());
+  EXPECT_EQ(*network_.RepositoryOf("p2").RecordOf(a, "x"),
+            core::repository::ActionRecord::kPending);
+  EXPECT_EQ(background.RunQueued(), 1u);  // attempt 2 of 3 fails too
+  network_.SetDown("p2", false);
+  EXPECT_EQ(background.RunQueued(), 1u);  // attempt 3 takes
+  EXPECT_EQ(*network_.RepositoryOf("p2").RecordOf(a, "x"), core::repository::ActionRecord::kNone);
+  EXPECT_TRUE(background.queued.empty());
+
+  ASSERT_TRUE(txn.Pend(MakePend("y", 1, InsertOf(TestBlock(a, 2)))));
+  network_.SetDown("p2", true);
+  EXPECT_FALSE(txn.Cancel(ActionBlocks{{a}, "y"}).ok());
+  EXPECT_EQ(background.RunQueued(), 1u);
+  EXPECT_EQ(background.RunQueued(), 1u);
+  EXPECT_TRUE(background.queued.empty()) << "three attempts in all";
 }
 
 class ReplicatedNetworkTransactorTest : public NetworkTransactorTest {

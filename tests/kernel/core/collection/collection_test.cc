@@ -370,6 +370,11 @@ TEST_F(CollectionTest, RetryExhaustionNamesAttemptsReasonAndStaleBlock) {
   const std::vector<transactor::PendRequest> pends = transactor_.pends();
   EXPECT_FALSE(pends[pends.size() - 10].priority.has_value());
   EXPECT_EQ(pends.back().priority, std::optional<uint32_t>(8));
+  // Each retry is a new action: a cancel of an earlier attempt still on its way to a replica
+  // must not undo the next attempt's pend.
+  std::set<std::string> ids;
+  for (size_t k = pends.size() - 10; k < pends.size(); ++k) ids.insert(pends[k].action_id);
+  EXPECT_EQ(ids.size(), 10u);
   // The action is still pending; a later sync commits it.
   EXPECT_EQ(c->pending().size(), 1u);
   transactor_.FailPends(0, stale);

@@ -167,6 +167,25 @@ TEST_F(RepositoryTest, GetPromotesInAscendingRevOrder) {
   ExpectInvariants(engine_, {"b"});
 }
 
+// A replica may miss a pend that its cluster took (a quorum was enough): under a context whose
+// a2 this block holds no record of, a2 may be a missed write of this block, so a replicated
+// repository does not promote a3 over it; a single copy promotes as before.
+TEST_F(RepositoryTest, AReplicatedRepositoryDoesNotPromoteOverAnUnknownContextAction) {
+  Land("a1", 1, InsertOf(TestBlock("b", 1)));
+  PendOk(MakePend("a3", 3, SetV("b", 3)));
+  const auto context = AtRev(3, {{"a1", 1}, {"a2", 2}, {"a3", 3}});
+  Repository replicated(engine_, RepositoryOptions{true, true, /*replicated=*/true});
+  auto got = replicated.Get(transactor::BlockGets{{"b"}, context});
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(got->at("b").state.latest, (ActionRev{"a1", 1}));
+  EXPECT_EQ((*got->at("b").block)["v"], 1);
+  EXPECT_EQ(got->at("b").state.pendings, (std::vector<ActionId>{"a3"})) << "kept for consensus";
+
+  GetBlockResult single = Read("b", context);
+  EXPECT_EQ(single.state.latest, (ActionRev{"a3", 3}));
+  ExpectInvariants(engine_, {"b"});
+}
+
 TEST_F(RepositoryTest, GetDoesNotPromoteEntriesAtOrBelowLatest) {
   Land("a1", 1, InsertOf(TestBlock("b", 1)));
   Land("a2", 2, SetV("b", 2));

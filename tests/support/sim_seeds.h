@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// How many seeds a simulation runs: OPTIMYSTIC_SIM_SEEDS when set to a positive number (a
+// longer soak, run the test binary itself: ctest lists the default seeds), else `fallback`.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+namespace optimystic::test {
+
+inline uint64_t SimSeedCount(uint64_t fallback) {
+  const char* text = std::getenv("OPTIMYSTIC_SIM_SEEDS");
+  if (text == nullptr) {
+    return fallback;
+  }
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(text, &end, 10);
+  return end != text && *end == '\0' && n > 0 ? n : fallback;
+}
+
+}  // namespace optimystic::test
