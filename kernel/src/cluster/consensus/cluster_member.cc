@@ -32,12 +32,18 @@ bool IsPeer(const wire::ClusterRecord& record, const std::string& peer_id) {
                      [&](const wire::ClusterPeer& p) { return p.peer_id == peer_id; });
 }
 
-// SPEC.md §7.4 resolveRace: more approvals wins, then the higher message hash.
-bool Beats(const wire::ClusterRecord& a, const wire::ClusterRecord& b) {
+// SPEC.md §7.4 resolveRace: more approvals wins, then the higher priority (the writer's
+// consecutive losses, carried by its pend), then the higher message hash. Approvals come first:
+// a priority must never displace a commit a quorum already promised (SPEC.md §10 item 17).
+bool Beats(const wire::ClusterRecord& a, uint32_t a_priority, const wire::ClusterRecord& b,
+           uint32_t b_priority) {
   const size_t pa = Count(a.promises).approvals;
   const size_t pb = Count(b.promises).approvals;
   if (pa != pb) {
     return pa > pb;
+  }
+  if (a_priority != b_priority) {
+    return a_priority > b_priority;
   }
   return a.message_hash > b.message_hash;
 }
@@ -326,6 +332,18 @@ Result<wire::Vote> ClusterMember::Promise(Entry& entry, int64_t now_ms) {
 
 Result<wire::Vote> ClusterMember::PromiseCommit(Entry& entry, int64_t now_ms) {
   const std::vector<BlockId> blocks = entry.record.message.BlockIds();
+  // A commit's priority is that of its action's pend as this member took it (0 if unknown).
+  auto priority_of = [&](const Entry& commit) {
+    uint32_t priority = 0;
+    for (const auto& [hash, pend] : entries_) {
+      if (pend.record.message.op == ConsensusOp::kPend && pend.executed &&
+          pend.record.message.pend->action_id == commit.record.message.commit->action_id) {
+        priority = std::max(priority, pend.record.message.pend->priority.value_or(0));
+      }
+    }
+    return priority;
+  };
+  const uint32_t priority = priority_of(entry);
   std::vector<Entry*> beaten;
   for (auto& [other_hash, rival] : entries_) {
     if (&rival == &entry || !Holds(rival) || !Overlaps(rival.record.message.BlockIds(), blocks)) {
@@ -343,7 +361,8 @@ Result<wire::Vote> ClusterMember::PromiseCommit(Entry& entry, int64_t now_ms) {
     // the chance to collect this member's late vote (Advance) and finish it.
     const bool quiet = now_ms > static_cast<int64_t>(rival.record.message.expiration_ms) +
                                     options_.race_stale_ms;
-    if (VotedToCommit(rival) || (!quiet && !Beats(entry.record, rival.record))) {
+    if (VotedToCommit(rival) ||
+        (!quiet && !Beats(entry.record, priority, rival.record, priority_of(rival)))) {
       entry.released = true;
       return Sign(entry, Phase::kPromise, VoteType::kConflict, rival.record.message_hash);
     }
@@ -475,7 +494,8 @@ Status ClusterMember::CatchUp(Entry& entry, const BlockId& block_id, uint64_t fr
     size_t replayed = 0;
     Status applied = Status::Ok();
     for (const ActionTransforms& action : *history) {
-      if (!action.rev || *action.rev > to || (!through_action && action.action_id == commit.action_id)) {
+      const bool own = action.action_id == commit.action_id;
+      if (!action.rev || *action.rev > to || (own && !through_action)) {
         continue;
       }
       transactor::PendRequest pend;
@@ -550,7 +570,8 @@ void ClusterMember::Sweep(int64_t now_ms) {
     // comes is applied: the record is released, not finished).
     if (!entry.finished && !entry.released && entry.record.message.op == ConsensusOp::kCommit &&
         !VotedToCommit(entry) &&
-        now_ms > static_cast<int64_t>(entry.record.message.expiration_ms) + options_.race_stale_ms) {
+        now_ms >
+            static_cast<int64_t>(entry.record.message.expiration_ms) + options_.race_stale_ms) {
       Release(entry);
     }
     const bool old = static_cast<uint64_t>(std::max<int64_t>(now_ms - options_.done_keep_ms, 0)) >

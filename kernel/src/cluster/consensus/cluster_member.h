@@ -18,11 +18,11 @@
 //   holds a lock on its blocks: while this member holds a promise for one commit it promises no
 //   other on those blocks (it votes "conflict" naming the holder; a record of the same commit,
 //   as a coordinator's retry makes, is no rival and is promised too), unless the rival beats the
-//   holder (more approvals, then the higher hash) or the holder expired race_stale_ms ago, and
-//   never once it voted to commit the holder. With a promise quorum of approvals it signs a
-//   commit vote; with a commit quorum of commit votes it commits. Each member votes to commit at
-//   most one of two rival commits, and each is decided by a majority of such votes, so two rival
-//   commits are never both decided.
+//   holder (more approvals, then the higher priority of its pend, then the higher hash) or the
+//   holder expired race_stale_ms ago, and never once it voted to commit the holder. With a
+//   promise quorum of approvals it signs a commit vote; with a commit quorum of commit votes it
+//   commits. Each member votes to commit at most one of two rival commits, and each is decided
+//   by a majority of such votes, so two rival commits are never both decided.
 // - A holder signs its commit vote even after the expiration: when a coordinator dies after
 //   some members voted to commit, their Recover collects the holders' votes and decides the
 //   record, where otherwise the blocks would stay locked until the coordinator came back. A

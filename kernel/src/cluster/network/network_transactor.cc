@@ -110,6 +110,37 @@ StaleFailure MergeFailures(const std::vector<const StaleFailure*>& failures) {
   return out;
 }
 
+using Clusters = std::map<BlockId, std::vector<std::string>>;
+
+// The blocks of `clusters` grouped by each reachable replica that holds them.
+std::map<std::string, std::vector<BlockId>> ByReachableReplica(PeerNetwork& network,
+                                                               const Clusters& clusters) {
+  std::map<std::string, std::vector<BlockId>> by_peer;
+  for (const auto& [id, cluster] : clusters) {
+    for (const std::string& peer : cluster) {
+      if (network.IsReachable(peer)) {
+        by_peer[peer].push_back(id);
+      }
+    }
+  }
+  return by_peer;
+}
+
+// "b0 (1 of 3 replicas answered, 2 needed), ..." for each block fewer than a majority of its
+// replicas answered; empty when every block has its majority.
+std::string ShortOfMajority(const Clusters& clusters, std::map<BlockId, size_t>& answers) {
+  std::string short_of;
+  for (const auto& [id, cluster] : clusters) {
+    const size_t need = cluster.size() / 2 + 1;
+    if (answers[id] < need) {
+      short_of += (short_of.empty() ? "" : ", ") + id + " (" + std::to_string(answers[id]) +
+                  " of " + std::to_string(cluster.size()) + " replicas answered, " +
+                  std::to_string(need) + " needed)";
+    }
+  }
+  return short_of;
+}
+
 }  // namespace
 
 NetworkTransactor::NetworkTransactor(PeerNetwork& network, NetworkTransactorOptions options)
@@ -235,14 +266,7 @@ Result<GetBlockResults> NetworkTransactor::Get(const transactor::BlockGets& gets
 Status NetworkTransactor::GetReplicated(
     const std::map<BlockId, std::vector<std::string>>& clusters,
     const std::optional<transactor::ActionContext>& context, GetBlockResults& out) {
-  PeerBlocks by_peer;
-  for (const auto& [id, cluster] : clusters) {
-    for (const std::string& peer : cluster) {
-      if (network_.IsReachable(peer)) {
-        by_peer[peer].push_back(id);
-      }
-    }
-  }
+  const PeerBlocks by_peer = ByReachableReplica(network_, clusters);
   std::vector<std::pair<std::string, std::vector<BlockId>>> batches(by_peer.begin(), by_peer.end());
   std::vector<std::optional<Result<GetBlockResults>>> results(batches.size());
   ParallelFor(batches.size(), [&](size_t i) {
@@ -275,13 +299,9 @@ Status NetworkTransactor::GetReplicated(
       }
     }
   }
-  std::string short_of;
+  const std::string short_of = ShortOfMajority(clusters, answers);
   for (const auto& [id, cluster] : clusters) {
-    const size_t need = cluster.size() / 2 + 1;
-    if (answers[id] < need) {
-      short_of += (short_of.empty() ? "" : ", ") + id + " (" + std::to_string(answers[id]) +
-                  " of " + std::to_string(cluster.size()) + " replicas answered, " +
-                  std::to_string(need) + " needed)";
+    if (answers[id] < cluster.size() / 2 + 1) {
       out.erase(id);
     }
   }
@@ -385,14 +405,7 @@ Status NetworkTransactor::StatusReplicated(
         return 2;
     }
   };
-  PeerBlocks by_peer;
-  for (const auto& [id, cluster] : clusters) {
-    for (const std::string& peer : cluster) {
-      if (network_.IsReachable(peer)) {
-        by_peer[peer].push_back(id);
-      }
-    }
-  }
+  const PeerBlocks by_peer = ByReachableReplica(network_, clusters);
   std::vector<std::pair<std::string, std::vector<BlockId>>> batches(by_peer.begin(), by_peer.end());
   std::vector<std::optional<Result<std::vector<transactor::BlockActionStatus>>>> results(
       batches.size());
@@ -427,15 +440,7 @@ Status NetworkTransactor::StatusReplicated(
       }
     }
   }
-  std::string short_of;
-  for (const auto& [id, cluster] : clusters) {
-    const size_t need = cluster.size() / 2 + 1;
-    if (answers[id] < need) {
-      short_of += (short_of.empty() ? "" : ", ") + id + " (" + std::to_string(answers[id]) +
-                  " of " + std::to_string(cluster.size()) + " replicas answered, " +
-                  std::to_string(need) + " needed)";
-    }
-  }
+  const std::string short_of = ShortOfMajority(clusters, answers);
   if (!short_of.empty()) {
     std::string cause = first_error ? ": " + first_error->ToString() : "";
     return Status::Unavailable("getStatus of " + action_id + ": block(s) " + short_of + cause);

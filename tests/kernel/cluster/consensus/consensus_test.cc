@@ -176,6 +176,28 @@ TEST_F(ConsensusTest, AStalePendOrCommitComesBackAsARefusal) {
   }
 }
 
+// Rivals with as many approvals are ranked by their pends' priority (a writer's consecutive
+// losses) before the hash: the one that lost more often wins the tie.
+TEST_F(ConsensusTest, ATieOfApprovalsGoesToTheHigherPriority) {
+  Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
+  wire::ClusterRecord x = CommitRecord("x", 2);
+  wire::ClusterRecord y = CommitRecord("y", 2);
+  const bool x_low = x.message_hash < y.message_hash;
+  const std::string low = x_low ? "x" : "y", high = x_low ? "y" : "x";
+  PendRequest urgent = MakePend(low, 2, SetV(kBlock, 5));
+  urgent.priority = 3;
+  ASSERT_TRUE(Pend("n1", urgent));
+  ASSERT_TRUE(Pend("n1", MakePend(high, 2, SetV(kBlock, 6))));
+  wire::ClusterRecord held = x_low ? y : x;
+  wire::ClusterRecord rival = x_low ? x : y;
+  Send("n1", held);   // n1 promises the higher hash
+  Send("n2", rival);  // the rival gets one approval elsewhere: a tie at n1
+  Send("n1", rival);
+  ASSERT_EQ(rival.promises.count("n1"), 1u);
+  EXPECT_EQ(rival.promises.at("n1").type, wire::VoteType::kApprove)
+      << "priority 3 beats the higher hash";
+}
+
 TEST_F(ConsensusTest, RivalCommitsAtOneRevisionNeverBothDecide) {
   Land("n1", "a1", 1, InsertOf(TestBlock(kBlock, 1)));
   for (int round = 0; round < 10; ++round) {
