@@ -10,7 +10,9 @@
 // member's cluster.update or history request to a member): delivered, lost, executed with its
 // reply lost, delivered twice, or delivered and delivered again later; and a scheduler that runs
 // each node's background work (ConsensusOptions::schedule, with ClusterMember::Recover as the
-// tick) instead of the nodes' threads, so that a seeded run replays exactly.
+// tick) instead of the nodes' threads, so that a seeded run replays exactly. Each node also has
+// an AntiEntropy (cluster/repair) over the same faults ("digest", "heads", "history"), whose
+// rounds the test runs (RunOnce); it has no background thread here.
 // Thread-safety: the network's methods may be called from any thread at once; SetDown, Restart
 // and SetTamper from the test's thread between operations. The hooks are called from any
 // thread at once.
@@ -34,6 +36,8 @@
 #include "cluster/identity/node_key.h"
 #include "cluster/network/peer_network.h"
 #include "cluster/network/peer_repo.h"
+#include "cluster/repair/anti_entropy.h"
+#include "cluster/repair/repair_peers.h"
 #include "cluster/ring/ring.h"
 #include "core/repository/repository.h"
 #include "storage/memory/memory_storage_engine.h"
@@ -103,6 +107,7 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
   // the other nodes' members.
   ~InProcessCluster() override {
     for (auto& [id, node] : nodes_) node->coordinator.reset();
+    for (auto& [id, node] : nodes_) node->anti_entropy.reset();
   }
   InProcessCluster(const InProcessCluster&) = delete;
   InProcessCluster& operator=(const InProcessCluster&) = delete;
@@ -127,11 +132,19 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     std::lock_guard lock(mu_);
     return down_.count(id) != 0;
   }
+  // Unavailable, as a transport says it, when `from` or `to` is down.
+  Status Reach(const std::string& from, const std::string& to) {
+    if (IsDown(from) || IsDown(to)) {
+      return Status::Unavailable("cannot reach mem://" + to + ": peer is down");
+    }
+    return Status::Ok();
+  }
   // The node starts again over its storage: what it kept in memory is gone.
   void Restart(const std::string& id) {
     Node& node = *nodes_.at(id);
     *node.alive = false;
     node.coordinator.reset();
+    node.anti_entropy.reset();
     node.member.reset();
     Open(node);
   }
@@ -144,6 +157,9 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
   }
   cluster::consensus::ConsensusRepo& CoordinatorOf(const std::string& id) {
     return *nodes_.at(id)->coordinator;
+  }
+  cluster::repair::AntiEntropy& AntiEntropyOf(const std::string& id) {
+    return *nodes_.at(id)->anti_entropy;
   }
   cluster::consensus::ConsensusPeers& PeersOf(const std::string& id) {
     return nodes_.at(id)->peers;
@@ -213,12 +229,51 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     }
 
    private:
-    Status Reach(const std::string& peer_id) {
-      if (cluster_.IsDown(self_) || cluster_.IsDown(peer_id)) {
-        return Status::Unavailable("cannot reach mem://" + peer_id + ": peer is down");
+    Status Reach(const std::string& peer_id) { return cluster_.Reach(self_, peer_id); }
+    const std::string self_;
+    InProcessCluster& cluster_;
+  };
+
+  // RepairPeers as one node sees the cluster: the other nodes that are up.
+  class RepairView final : public cluster::repair::RepairPeers {
+   public:
+    RepairView(std::string self, InProcessCluster& cluster)
+        : self_(std::move(self)), cluster_(cluster) {}
+    std::vector<std::string> Peers() override {
+      std::vector<std::string> out;
+      for (const auto& [id, node] : cluster_.nodes_) {
+        if (id != self_ && !cluster_.IsDown(id)) out.push_back(id);
       }
-      return Status::Ok();
+      return out;
     }
+    Result<std::vector<std::string>> ClusterFor(const block::BlockId& block_id) override {
+      return cluster_.ClusterFor(block_id);
+    }
+    Result<std::vector<std::string>> Digest(const std::string& peer,
+                                            const cluster::wire::DigestRequest& request) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach(peer));
+      Node& to = *cluster_.nodes_.at(peer);
+      return cluster_.Deliver<std::vector<std::string>>(
+          Call{true, self_, peer, "digest", request.peer},
+          [&to, request] { return to.anti_entropy->DigestFor(request); });
+    }
+    Result<std::vector<core::repository::BlockHead>> Heads(
+        const std::string& peer, const cluster::wire::HeadsRequest& request) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach(peer));
+      Node& to = *cluster_.nodes_.at(peer);
+      std::string key = request.peer + ":" + Ids(request.block_ids);
+      for (uint32_t b : request.of) key += std::to_string(b) + ",";
+      return cluster_.Deliver<std::vector<core::repository::BlockHead>>(
+          Call{true, self_, peer, "heads", key},
+          [&to, request] { return to.anti_entropy->HeadsFor(request); });
+    }
+    Result<std::vector<transactor::ActionTransforms>> HistoryOf(
+        const std::string& peer, const block::BlockId& block_id, uint64_t after_rev) override {
+      return cluster_.nodes_.at(self_)->peers.HistoryOf(peer, block_id, after_rev);
+    }
+
+   private:
+    Status Reach(const std::string& peer_id) { return cluster_.Reach(self_, peer_id); }
     const std::string self_;
     InProcessCluster& cluster_;
   };
@@ -288,6 +343,7 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
         : id(std::move(node_id)),
           key(*cluster::identity::NodeKey::Generate()),
           peers(id, cluster),
+          repair(id, cluster),
           gate(*this, cluster) {}
     std::string id;
     plugins::storage_memory::MemoryStorageEngine engine;
@@ -296,10 +352,12 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     cluster::network::LocalPeerRepo local{repository};
     cluster::identity::NodeKey key;
     Peers peers;
+    RepairView repair;
     Gate gate;
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // this incarnation runs
     std::unique_ptr<cluster::consensus::ClusterMember> member;
     std::unique_ptr<cluster::consensus::ConsensusRepo> coordinator;
+    std::unique_ptr<cluster::repair::AntiEntropy> anti_entropy;
   };
 
   void Open(Node& node) {
@@ -337,6 +395,8 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
     node.coordinator = std::make_unique<cluster::consensus::ConsensusRepo>(
         node.id, node.local, node.peers, clock_, std::move(options),
         std::move(coordinator_events));
+    node.anti_entropy = std::make_unique<cluster::repair::AntiEntropy>(
+        node.id, node.repository, node.repair, *node.member);
   }
 
   static std::string Ids(const std::vector<transactor::BlockId>& ids) {

@@ -46,8 +46,7 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
     std::string peer_id, std::string node_version, const time::Clock& clock,
     runtime::services::Database* database,
     runtime::services::ClientService::ClusterDescriber describe_cluster,
-    cluster::network::RepoService* repo, cluster::membership::MembersService* members,
-    cluster::consensus::ConsensusService* consensus, RouterOptions options) noexcept {
+    PeerServices peers, RouterOptions options) noexcept {
   std::unique_ptr<RequestRouter> router(new RequestRouter(
       peer_id, std::move(node_version), database, std::move(describe_cluster), options));
   OPTIMYSTIC_ASSIGN_OR_RETURN(router->dispatcher_,
@@ -55,15 +54,18 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
   OPTIMYSTIC_RETURN_IF_ERROR(
       router->dispatcher_->Register(cluster::wire::MessageType::kPing, router->ping_));
   OPTIMYSTIC_RETURN_IF_ERROR(router->client_.RegisterWith(*router->dispatcher_));
-  if (repo != nullptr) {
-    OPTIMYSTIC_RETURN_IF_ERROR(repo->RegisterWith(*router->dispatcher_));
+  if (peers.repo != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(peers.repo->RegisterWith(*router->dispatcher_));
   }
-  if (members != nullptr) {
-    OPTIMYSTIC_RETURN_IF_ERROR(
-        router->dispatcher_->Register(cluster::wire::MessageType::kClusterMembers, *members));
+  if (peers.members != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(router->dispatcher_->Register(
+        cluster::wire::MessageType::kClusterMembers, *peers.members));
   }
-  if (consensus != nullptr) {
-    OPTIMYSTIC_RETURN_IF_ERROR(consensus->RegisterWith(*router->dispatcher_));
+  if (peers.consensus != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(peers.consensus->RegisterWith(*router->dispatcher_));
+  }
+  if (peers.repair != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(peers.repair->RegisterWith(*router->dispatcher_));
   }
   return router;
 }
@@ -101,6 +103,8 @@ void RequestRouter::OnRequest(std::string_view request, transport::Responder& re
         break;
       case MessageType::kClusterUpdate:
       case MessageType::kRepoHistory:
+      case MessageType::kRepoDigest:
+      case MessageType::kRepoHeads:
         lane = &consensus_pool_;
         break;
       default:

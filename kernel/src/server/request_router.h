@@ -35,6 +35,7 @@
 #include "cluster/membership/members_service.h"
 #include "cluster/membership/ping_handler.h"
 #include "cluster/network/repo_service.h"
+#include "cluster/repair/repair_service.h"
 #include "cluster/wire/message_dispatcher.h"
 #include "runtime/services/client_service.h"
 #include "runtime/services/database.h"
@@ -44,8 +45,9 @@ namespace optimystic::server {
 struct RouterOptions {
   size_t client_workers = 16;  // client requests served at once
   size_t peer_workers = 16;    // repo requests from peers served at once
-  // Consensus records and history requests served at once. A lane of their own: a repo request
-  // a node coordinates waits on its peers' consensus requests, which never wait on a repo one.
+  // Consensus records and history, digest and heads requests served at once. A lane of their
+  // own: a repo request a node coordinates waits on its peers' consensus requests, which never
+  // wait on a repo one.
   size_t consensus_workers = 8;
   // Called once per decoded request, after its reply is made, on the thread that made it.
   using OnServed = std::function<void(cluster::wire::MessageType type, size_t request_bytes,
@@ -53,20 +55,27 @@ struct RouterOptions {
   OnServed on_served;
 };
 
+// The services that answer peer messages; a null one's messages are not served.
+// OWNERSHIP: each must outlive the router.
+struct PeerServices {
+  cluster::network::RepoService* repo = nullptr;
+  cluster::membership::MembersService* members = nullptr;
+  cluster::consensus::ConsensusService* consensus = nullptr;
+  cluster::repair::RepairService* repair = nullptr;
+};
+
 class RequestRouter final : public transport::RequestHandler {
  public:
   // `peer_id` and `node_version` are what this node tells peers and clients about itself.
   // `database` serves the client messages; nullptr when the node has none (yet).
   // `describe_cluster` is what node.status reports as the cluster (none: null).
-  // `repo`, `members` and `consensus` serve the peer messages; nullptr when the node serves none.
-  // OWNERSHIP: `clock`, `database`, `repo`, `members` and `consensus` must outlive the router.
+  // `peers` serve the peer messages.
+  // OWNERSHIP: `clock`, `database` and the services of `peers` must outlive the router.
   static Result<std::unique_ptr<RequestRouter>> Create(
       std::string peer_id, std::string node_version, const time::Clock& clock,
       runtime::services::Database* database = nullptr,
       runtime::services::ClientService::ClusterDescriber describe_cluster = nullptr,
-      cluster::network::RepoService* repo = nullptr,
-      cluster::membership::MembersService* members = nullptr,
-      cluster::consensus::ConsensusService* consensus = nullptr, RouterOptions options = {}) noexcept;
+      PeerServices peers = {}, RouterOptions options = {}) noexcept;
   ~RequestRouter();  // Drain()s
 
   void OnRequest(std::string_view request, transport::Responder& responder) noexcept override;

@@ -227,6 +227,7 @@ Status Server::Listen(StartInfo& info) {
       [m = membership_.get()](const block::BlockId& id) { return m->ClusterFor(id); });
   members_service_ = std::make_unique<cluster::membership::MembersService>(*membership_);
   consensus_service_ = std::make_unique<cluster::consensus::ConsensusService>(*member_);
+  repair_service_ = std::make_unique<cluster::repair::RepairService>(*anti_entropy_);
   // Bytes of every request served and of its reply, by the request's type; one series per type
   // made here, so that serving only indexes an array.
   using Counters = std::array<metrics::Counter*, cluster::wire::kMessageTypeCount>;
@@ -262,7 +263,8 @@ Status Server::Listen(StartInfo& info) {
             return cluster::membership::DescribeCluster(
                 *view->ring, view->members, config_.cluster_replication, config_.cluster_seeds);
           },
-          repo_service_.get(), members_service_.get(), consensus_service_.get(),
+          PeerServices{repo_service_.get(), members_service_.get(), consensus_service_.get(),
+                       repair_service_.get()},
           std::move(router_options)));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
@@ -271,6 +273,9 @@ Status Server::Listen(StartInfo& info) {
     membership_->SetUrl(*bound);
   }
   membership_->Start(*transport_);
+  if (config_.cluster_replication > 1) {
+    anti_entropy_->Start();  // a single copy has no replica to compare with
+  }
   return Status::Ok();
 }
 
@@ -412,6 +417,58 @@ Status Server::OpenConsensus() {
   events.on_retry = [retries] { retries->Increment(); };
   coordinator_ = std::make_unique<consensus::ConsensusRepo>(
       peer_id_, *local_repo_, *consensus_peers_, clock_, std::move(options), std::move(events));
+  return OpenAntiEntropy();
+}
+
+Status Server::OpenAntiEntropy() {
+  namespace repair = cluster::repair;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * rounds,
+      metrics_.AddCounter("optimystic_anti_entropy_rounds_total",
+                          "Anti-entropy rounds: comparisons of this node's block digests with "
+                          "every reachable peer's.",
+                          {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * differing,
+      metrics_.AddCounter("optimystic_anti_entropy_buckets_differing_total",
+                          "Ring ranges whose digest differed from a peer's.", {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * repaired,
+      metrics_.AddCounter("optimystic_anti_entropy_blocks_repaired_total",
+                          "Blocks anti-entropy brought forward from their other replicas.", {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * replayed,
+      metrics_.AddCounter("optimystic_anti_entropy_actions_replayed_total",
+                          "Committed actions anti-entropy replayed from other replicas.", {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * failures,
+      metrics_.AddCounter("optimystic_anti_entropy_failures_total",
+                          "Peers that could not be compared and blocks that could not be "
+                          "repaired (too few replicas answered, histories disagreed).",
+                          {}));
+  repair::AntiEntropyOptions options;
+  options.interval_ms = config_.cluster_anti_entropy_ms;
+  repair::AntiEntropyEvents events;
+  events.on_repaired = [this](const block::BlockId& id, size_t actions, uint64_t rev) {
+    logger_.Log(logging::LogLevel::kInfo, "repaired block " + id + ": replayed " +
+                                              std::to_string(actions) +
+                                              " action(s) from its replicas, now at rev " +
+                                              std::to_string(rev));
+  };
+  events.on_failure = [this](const std::string& what) {
+    logger_.Log(logging::LogLevel::kWarn, "anti-entropy: " + what);
+  };
+  events.on_round = [rounds, differing, repaired, replayed,
+                     failures](const repair::RoundReport& report) {
+    rounds->Increment();
+    differing->Increment(static_cast<double>(report.buckets_differing));
+    repaired->Increment(static_cast<double>(report.blocks_repaired));
+    replayed->Increment(static_cast<double>(report.actions_replayed));
+    failures->Increment(static_cast<double>(report.failures));
+  };
+  repair_peers_ = std::make_unique<repair::MembershipRepairPeers>(*consensus_peers_);
+  anti_entropy_ = std::make_unique<repair::AntiEntropy>(
+      peer_id_, *repository_, *repair_peers_, *member_, options, std::move(events));
   return Status::Ok();
 }
 
@@ -596,6 +653,8 @@ void Server::Stop() {
   collection_types_.clear();
   transactor_.reset();
   network_.reset();
+  anti_entropy_.reset();  // stops its rounds, which use the member and the repository
+  repair_peers_.reset();
   coordinator_.reset();  // stops its retries and recovery ticks
   member_.reset();
   consensus_peers_.reset();
@@ -609,6 +668,7 @@ void Server::Stop() {
   repo_service_.reset();
   members_service_.reset();
   consensus_service_.reset();
+  repair_service_.reset();
   local_repo_.reset();
   membership_.reset();
   transport_.reset();

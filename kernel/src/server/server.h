@@ -31,6 +31,9 @@
 #include "cluster/network/network_transactor.h"
 #include "cluster/network/peer_repo.h"
 #include "cluster/network/repo_service.h"
+#include "cluster/repair/anti_entropy.h"
+#include "cluster/repair/repair_peers.h"
+#include "cluster/repair/repair_service.h"
 #include "core/collection/latch_table.h"
 #include "core/repository/repository.h"
 #include "runtime/config/node_config.h"
@@ -103,6 +106,8 @@ class Server {
   Status RegisterClusterMetrics();
   // The member, the coordinator and their metrics. REQUIRES: repository_ and local_repo_ open.
   Status OpenConsensus();
+  // Anti-entropy between replicas and its metrics. REQUIRES: the member open.
+  Status OpenAntiEntropy();
   // Serves clients and peers, and starts probing the cluster.
   Status Listen(StartInfo& info);
   std::unique_ptr<PluginHost> MakeHost(const std::string& component);
@@ -133,6 +138,9 @@ class Server {
   std::unique_ptr<cluster::consensus::MembershipPeers> consensus_peers_;
   std::unique_ptr<cluster::consensus::ClusterMember> member_;
   std::unique_ptr<cluster::consensus::ConsensusRepo> coordinator_;
+  // Background repair between the replicas (replication > 1), over the consensus peers.
+  std::unique_ptr<cluster::repair::MembershipRepairPeers> repair_peers_;
+  std::unique_ptr<cluster::repair::AntiEntropy> anti_entropy_;
   std::unique_ptr<cluster::network::MembershipNetwork> network_;
   std::unique_ptr<cluster::network::NetworkTransactor> transactor_;
   std::vector<std::unique_ptr<collections::CollectionType>> collection_types_;
@@ -140,6 +148,7 @@ class Server {
   std::unique_ptr<cluster::network::RepoService> repo_service_;
   std::unique_ptr<cluster::membership::MembersService> members_service_;
   std::unique_ptr<cluster::consensus::ConsensusService> consensus_service_;
+  std::unique_ptr<cluster::repair::RepairService> repair_service_;
   std::unique_ptr<RequestRouter> handler_;
   bool started_ = false;
 };

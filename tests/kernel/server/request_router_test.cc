@@ -204,8 +204,8 @@ TEST(RequestRouter, ReportsEachServedRequestsTypeAndBytes) {
     std::lock_guard lock(mu);
     served.emplace_back(type, request_bytes, reply_bytes);
   };
-  auto router = RequestRouter::Create("peer-n", "0.1.0", clock, &database, nullptr, nullptr,
-                                      nullptr, nullptr, std::move(options));
+  auto router = RequestRouter::Create("peer-n", "0.1.0", clock, &database, nullptr, {},
+                                      std::move(options));
   ASSERT_TRUE(router.has_value()) << router.status().ToString();
   wire::Envelope status;
   status.type = wire::MessageType::kNodeStatus;

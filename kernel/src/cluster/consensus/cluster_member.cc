@@ -498,21 +498,8 @@ Status ClusterMember::CatchUp(Entry& entry, const BlockId& block_id, uint64_t fr
       if (!action.rev || *action.rev > to || (own && !through_action)) {
         continue;
       }
-      transactor::PendRequest pend;
-      pend.action_id = action.action_id;
-      pend.rev = action.rev;
-      pend.transforms = action.transforms;
-      Result<transactor::PendResult> pended = repository_.Pend(pend);
-      Result<transactor::CommitResult> committed =
-          pended && FailureOf(*pended) == nullptr
-              ? repository_.Commit(transactor::CommitRequest{{block_id}, action.action_id,
-                                                             *action.rev, block_id, std::nullopt})
-              : Result<transactor::CommitResult>(Status::Aborted(
-                    "replaying " + action.action_id + ": " +
-                    (pended ? DescribeStale(*FailureOf(*pended)) : pended.error().ToString())));
-      if (transactor::CommitFailed(committed)) {
-        applied = Status::Aborted("replaying " + action.action_id + " from " + peer + ": " +
-                                  transactor::DescribeCommit(committed));
+      applied = ReplayAction(block_id, action, peer);
+      if (!applied.ok()) {
         break;
       }
       ++replayed;
@@ -526,6 +513,48 @@ Status ClusterMember::CatchUp(Entry& entry, const BlockId& block_id, uint64_t fr
     last_error = applied.ToString();
   }
   return Status::Unavailable("cannot catch up block " + block_id + ": " + last_error);
+}
+
+Status ClusterMember::ReplayAction(const BlockId& block_id, const ActionTransforms& action,
+                                   const std::string& from) {
+  transactor::PendRequest pend;
+  pend.action_id = action.action_id;
+  pend.rev = action.rev;
+  pend.transforms = action.transforms;
+  Result<transactor::PendResult> pended = repository_.Pend(pend);
+  Result<transactor::CommitResult> committed =
+      pended && FailureOf(*pended) == nullptr
+          ? repository_.Commit(transactor::CommitRequest{{block_id}, action.action_id, *action.rev,
+                                                         block_id, std::nullopt})
+          : Result<transactor::CommitResult>(Status::Aborted(
+                "replaying " + action.action_id + ": " +
+                (pended ? DescribeStale(*FailureOf(*pended)) : pended.error().ToString())));
+  if (transactor::CommitFailed(committed)) {
+    return Status::Aborted("replaying " + action.action_id + " from " + from + ": " +
+                           transactor::DescribeCommit(committed));
+  }
+  return Status::Ok();
+}
+
+Result<size_t> ClusterMember::Repair(const BlockId& block_id,
+                                     const std::vector<ActionTransforms>& actions) {
+  std::lock_guard lock(mu_);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<transactor::ActionRev> latest,
+                              repository_.Latest(block_id));
+  size_t replayed = 0;
+  for (const ActionTransforms& action : actions) {
+    if (!action.rev) {
+      return Status::InvalidArgument("repairing block " + block_id + ": action " +
+                                     action.action_id + " has no rev");
+    }
+    if (latest && *action.rev <= latest->rev) {
+      continue;  // held here already (or past): a replica is never moved backward
+    }
+    OPTIMYSTIC_RETURN_IF_ERROR(ReplayAction(block_id, action, "repair"));
+    latest = transactor::ActionRev{action.action_id, *action.rev};
+    ++replayed;
+  }
+  return replayed;  // the caller reports it (on_catch_up is consensus's own catch-up)
 }
 
 void ClusterMember::Release(Entry& entry) { entry.released = true; }

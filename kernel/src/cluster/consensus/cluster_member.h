@@ -103,6 +103,14 @@ class ClusterMember final {
   Result<std::vector<transactor::ActionTransforms>> History(const transactor::BlockId& block_id,
                                                             uint64_t after_rev);
 
+  // Replays `actions` (committed actions of `block_id`, ascending rev, which the caller had
+  // corroborated by other replicas: cluster/repair) whose rev is above this node's latest, each
+  // pended then committed at its rev, under the member's lock so that no decided commit is
+  // applied in between. An action at or below the latest is skipped: a replica is never moved
+  // backward. Returns how many were replayed; stops at the first that does not apply (Aborted).
+  Result<size_t> Repair(const transactor::BlockId& block_id,
+                        const std::vector<transactor::ActionTransforms>& actions);
+
   // Records held and not yet finished; for tests and status.
   size_t active() const;
   const std::string& self() const noexcept { return self_; }
@@ -137,6 +145,9 @@ class ClusterMember final {
   // action at its rev, which is replayed too.
   Status CatchUp(Entry& entry, const transactor::BlockId& block_id, uint64_t from, uint64_t to,
                  bool through_action);
+  // Pends then commits one of a peer's committed actions on `block_id`. REQUIRES: mu_ held.
+  Status ReplayAction(const transactor::BlockId& block_id,
+                      const transactor::ActionTransforms& action, const std::string& from);
   Status Admit(const wire::ClusterRecord& record);
   void Release(Entry& entry);
   Status Finish(Entry& entry);

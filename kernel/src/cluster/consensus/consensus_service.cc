@@ -15,10 +15,7 @@ Status ConsensusService::RegisterWith(wire::MessageDispatcher& dispatcher) noexc
 }
 
 Result<wire::Reply> ConsensusService::Handle(const wire::Envelope& request) noexcept {
-  if (request.sender.empty()) {
-    return Status::InvalidArgument("'" + std::string(wire::MessageTypeName(request.type)) +
-                                   "' is a peer message; clients cannot send it");
-  }
+  OPTIMYSTIC_RETURN_IF_ERROR(wire::RequirePeerSender(request));
   switch (request.type) {
     case MessageType::kClusterUpdate: {
       OPTIMYSTIC_ASSIGN_OR_RETURN(wire::ClusterRecord record,

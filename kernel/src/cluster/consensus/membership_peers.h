@@ -40,9 +40,13 @@ class MembershipPeers final : public ConsensusPeers {
                                                               const transactor::BlockId& block_id,
                                                               uint64_t after_rev) override;
 
- private:
+  // One request to `peer_id` at the URL the membership knows for it, expecting `reply_type`; a
+  // peer unreachable in transit is reported to the membership. Also what repair asks peers by.
   Result<block::Value> Call(const std::string& peer_id, wire::MessageType type,
                             block::Value payload, wire::MessageType reply_type);
+  membership::Membership& membership() noexcept { return membership_; }
+
+ private:
 
   membership::Membership& membership_;
   transport::Transport* const transport_;

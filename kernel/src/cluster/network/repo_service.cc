@@ -36,10 +36,7 @@ Status RepoService::CheckResponsible(const std::vector<block::BlockId>& block_id
 }
 
 Result<Reply> RepoService::Handle(const wire::Envelope& request) noexcept {
-  if (request.sender.empty()) {
-    return Status::InvalidArgument("'" + std::string(wire::MessageTypeName(request.type)) +
-                                   "' is a peer message; clients cannot send it");
-  }
+  OPTIMYSTIC_RETURN_IF_ERROR(wire::RequirePeerSender(request));
   switch (request.type) {
     case MessageType::kRepoGet: {
       OPTIMYSTIC_ASSIGN_OR_RETURN(transactor::BlockGets gets,

@@ -11,6 +11,14 @@
 
 namespace optimystic::cluster::wire {
 
+Status RequirePeerSender(const Envelope& request) noexcept {
+  if (request.sender.empty()) {
+    return Status::InvalidArgument("'" + std::string(MessageTypeName(request.type)) +
+                                   "' is a peer message; clients cannot send it");
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 // An error reply is at most a peer id (256 bytes), a cut message (1024 bytes), a code name and

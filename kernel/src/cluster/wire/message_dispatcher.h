@@ -34,6 +34,10 @@ struct Reply {
   block::Value payload = block::Value::object();
 };
 
+// InvalidArgument naming the message when `request` has no sender: a client sent a message
+// only peers may send.
+Status RequirePeerSender(const Envelope& request) noexcept;
+
 class MessageHandler {
  public:
   // The reply to `request`, or an error the dispatcher sends back as an error reply.

@@ -38,6 +38,10 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kClusterUpdateOk, "cluster.update.ok"},
     {MessageType::kRepoHistory, "repo.history"},
     {MessageType::kRepoHistoryOk, "repo.history.ok"},
+    {MessageType::kRepoDigest, "repo.digest"},
+    {MessageType::kRepoDigestOk, "repo.digest.ok"},
+    {MessageType::kRepoHeads, "repo.heads"},
+    {MessageType::kRepoHeadsOk, "repo.heads.ok"},
 }};
 
 }  // namespace

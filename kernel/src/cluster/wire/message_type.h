@@ -48,10 +48,15 @@ enum class MessageType : uint8_t {
   kClusterUpdateOk = 26,  // "cluster.update.ok": {record, executed, pend?, commit?}
   kRepoHistory = 27,      // "repo.history": {blockId, afterRev}
   kRepoHistoryOk = 28,    // "repo.history.ok": {actions}
+  // Anti-entropy between replicas (SPEC.md §7.5): digests of the blocks two replicas share.
+  kRepoDigest = 29,    // "repo.digest": {peer, buckets}
+  kRepoDigestOk = 30,  // "repo.digest.ok": {digests}
+  kRepoHeads = 31,     // "repo.heads": {peer, buckets, of, blockIds}
+  kRepoHeadsOk = 32,   // "repo.heads.ok": {heads}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 29;
+inline constexpr size_t kMessageTypeCount = 33;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

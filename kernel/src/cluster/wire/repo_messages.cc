@@ -107,6 +107,10 @@ constexpr const char* kPromisesKey = "promises";
 constexpr const char* kRecordKey = "record";
 constexpr const char* kSignatureKey = "signature";
 constexpr const char* kTypeKey = "type";
+constexpr const char* kPeerKey = "peer";
+constexpr const char* kBucketsKey = "buckets";
+constexpr const char* kOfKey = "of";
+constexpr const char* kDigestsKey = "digests";
 // The members of the codec's Transforms form (block_format.md), counted before it is read.
 constexpr std::array<const char*, 3> kTransformsMembers = {"inserts", "updates", "deletes"};
 
@@ -1086,6 +1090,110 @@ Value RepoHistoryOkToPayload(const std::vector<ActionTransforms>& actions) noexc
 Result<std::vector<ActionTransforms>> RepoHistoryOkFromPayload(const Value& payload) noexcept {
   return PayloadMember<std::vector<ActionTransforms>>(payload, "repo.history.ok", kActionsKey,
                                                       ActionTransformsListAt);
+}
+
+namespace {
+
+Result<uint32_t> BucketCountMember(const Value& payload, const char* message) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(uint32_t buckets, Uint32Member(payload, message, kBucketsKey));
+  if (buckets == 0 || buckets > kMaxDigestBuckets) {
+    return PayloadPath(message).Member(kBucketsKey).Error(
+        "must be 1 to " + std::to_string(kMaxDigestBuckets) + ", got " + std::to_string(buckets));
+  }
+  return buckets;
+}
+
+Value BlockHeadToValue(const core::repository::BlockHead& head) {
+  return Value::object({{kBlockIdKey, head.block_id},
+                        {kActionIdKey, head.latest.action_id},
+                        {kRevKey, head.latest.rev}});
+}
+
+Result<core::repository::BlockHead> BlockHeadAt(const Value& v, const PayloadPath& at) {
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(v, at));
+  core::repository::BlockHead head;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(head.block_id, NonEmptyTextMember(v, at, kBlockIdKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(head.latest.action_id, NonEmptyTextMember(v, at, kActionIdKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(head.latest.rev, Uint64Member(v, at, kRevKey));
+  return head;
+}
+
+}  // namespace
+
+Value RepoDigestToPayload(const DigestRequest& request) noexcept {
+  return Value::object({{kPeerKey, request.peer}, {kBucketsKey, uint64_t{request.buckets}}});
+}
+
+Result<DigestRequest> RepoDigestFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "repo.digest";
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(payload, kName));
+  DigestRequest request;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.peer, NonEmptyTextMember(payload, kName, kPeerKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.buckets, BucketCountMember(payload, kName));
+  return request;
+}
+
+Value RepoDigestOkToPayload(const std::vector<std::string>& digests) noexcept {
+  return Value::object({{kDigestsKey, TextArray(digests)}});
+}
+
+Result<std::vector<std::string>> RepoDigestOkFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "repo.digest.ok";
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(payload, kName));
+  return TextArrayMember(payload, kName, kDigestsKey, /*non_empty=*/true, kMaxDigestBuckets);
+}
+
+Value RepoHeadsToPayload(const HeadsRequest& request) noexcept {
+  Value of = Value::array();
+  for (uint32_t bucket : request.of) {
+    of.push_back(uint64_t{bucket});
+  }
+  return Value::object({{kPeerKey, request.peer},
+                        {kBucketsKey, uint64_t{request.buckets}},
+                        {kOfKey, std::move(of)},
+                        {kBlockIdsKey, TextArray(request.block_ids)}});
+}
+
+Result<HeadsRequest> RepoHeadsFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "repo.heads";
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(payload, kName));
+  HeadsRequest request;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.peer, NonEmptyTextMember(payload, kName, kPeerKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.buckets, BucketCountMember(payload, kName));
+  const uint32_t buckets = request.buckets;
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      request.of,
+      RequiredMember<std::vector<uint32_t>>(
+          payload, kName, kOfKey, [buckets](const Value& v, const PayloadPath& at) {
+            return ListAt<uint32_t>(v, at, [buckets](const Value& e, const PayloadPath& where)
+                                               -> Result<uint32_t> {
+              OPTIMYSTIC_ASSIGN_OR_RETURN(uint32_t bucket, Uint32At(e, where));
+              if (bucket >= buckets) {
+                return where.Error("bucket " + std::to_string(bucket) + " is not below buckets (" +
+                                   std::to_string(buckets) + ")");
+              }
+              return bucket;
+            });
+          }));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.block_ids, RequiredMember<std::vector<BlockId>>(
+                                                     payload, kName, kBlockIdsKey, IdsAt));
+  return request;
+}
+
+Value RepoHeadsOkToPayload(const std::vector<core::repository::BlockHead>& heads) noexcept {
+  Value list = Value::array();
+  for (const core::repository::BlockHead& head : heads) {
+    list.push_back(BlockHeadToValue(head));
+  }
+  return Value::object({{kHeadsKey, std::move(list)}});
+}
+
+Result<std::vector<core::repository::BlockHead>> RepoHeadsOkFromPayload(
+    const Value& payload) noexcept {
+  return PayloadMember<std::vector<core::repository::BlockHead>>(
+      payload, "repo.heads.ok", kHeadsKey, [](const Value& v, const PayloadPath& at) {
+        return ListAt<core::repository::BlockHead>(v, at, BlockHeadAt);
+      });
 }
 
 }  // namespace optimystic::cluster::wire

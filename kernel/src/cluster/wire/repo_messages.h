@@ -28,6 +28,8 @@
 #include <optimystic/block/value.h>
 #include <optimystic/transactor/transactor_types.h>
 
+#include "core/repository/repository.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -242,6 +244,49 @@ Result<HistoryRequest> RepoHistoryFromPayload(const block::Value& payload) noexc
 // "repo.history.ok": {"actions": [ActionTransforms]}, ascending rev.
 block::Value RepoHistoryOkToPayload(const std::vector<transactor::ActionTransforms>& actions) noexcept;
 Result<std::vector<transactor::ActionTransforms>> RepoHistoryOkFromPayload(
+    const block::Value& payload) noexcept;
+
+// ---- Anti-entropy (SPEC.md §7.5, cluster/repair) -------------------------------------------
+// Two replicas compare the blocks they both hold: the blocks whose cluster (by the responder's
+// ring) holds both `peer` and the responder, split into `buckets` ranges of the ring by the
+// first 8 bytes of the block's coordinate (bucket = coordinate · buckets / 2^64).
+
+// The most buckets one digest may have.
+inline constexpr uint32_t kMaxDigestBuckets = 4096;
+
+// "repo.digest": the digests of the blocks shared with `peer`.
+// Payload: {"peer": text, "buckets": u32 (1 to kMaxDigestBuckets)}.
+struct DigestRequest {
+  std::string peer;
+  uint32_t buckets = 0;
+  bool operator==(const DigestRequest&) const = default;
+};
+block::Value RepoDigestToPayload(const DigestRequest& request) noexcept;
+Result<DigestRequest> RepoDigestFromPayload(const block::Value& payload) noexcept;
+
+// "repo.digest.ok": {"digests": [text]}, one per bucket: the SHA-256, in base32, of the
+// bucket's heads (repair/heads_digest.h), "" for a bucket without blocks.
+block::Value RepoDigestOkToPayload(const std::vector<std::string>& digests) noexcept;
+Result<std::vector<std::string>> RepoDigestOkFromPayload(const block::Value& payload) noexcept;
+
+// "repo.heads": the latest revisions of the blocks shared with `peer` in buckets `of` (of
+// `buckets`), and of `blockIds` wherever they are placed.
+// Payload: {"peer": text, "buckets": u32 (1 to kMaxDigestBuckets), "of": [u32], "blockIds":
+// [text]}; every bucket in `of` is below `buckets`.
+struct HeadsRequest {
+  std::string peer;
+  uint32_t buckets = 1;
+  std::vector<uint32_t> of;
+  std::vector<transactor::BlockId> block_ids;
+  bool operator==(const HeadsRequest&) const = default;
+};
+block::Value RepoHeadsToPayload(const HeadsRequest& request) noexcept;
+Result<HeadsRequest> RepoHeadsFromPayload(const block::Value& payload) noexcept;
+
+// "repo.heads.ok": {"heads": [{"blockId": text, "actionId": text, "rev": u64}]}, by block id;
+// a block with no committed revision at the responder is not listed.
+block::Value RepoHeadsOkToPayload(const std::vector<core::repository::BlockHead>& heads) noexcept;
+Result<std::vector<core::repository::BlockHead>> RepoHeadsOkFromPayload(
     const block::Value& payload) noexcept;
 
 }  // namespace optimystic::cluster::wire

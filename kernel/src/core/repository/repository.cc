@@ -457,6 +457,44 @@ Result<std::optional<ActionRev>> Repository::Latest(const BlockId& id) {
   return meta ? meta->latest : std::optional<ActionRev>();
 }
 
+namespace {
+
+// Keeps the metadata records of a scan over all blocks; other keys are skipped unread.
+class MetaSink final : public storage::ScanSink {
+ public:
+  bool OnEntry(std::string_view key, std::string_view value) noexcept override {
+    std::optional<ParsedBlockKey> parsed = ParseBlockKey(key);
+    if (!parsed || parsed->tag != kMetaTag) {
+      return true;
+    }
+    Result<BlockMeta> meta = DecodeBlockMeta(value, block::DecodeMode::kTrusted);
+    if (!meta) {
+      error = Status::Corruption("block " + parsed->id + ": key " + PrintableKey(key) + ": " +
+                                 std::string(meta.error().message()));
+      return false;
+    }
+    if (meta->latest) {
+      heads.push_back(BlockHead{std::move(parsed->id), *meta->latest});
+    }
+    return true;
+  }
+  std::vector<BlockHead> heads;
+  Status error = Status::Ok();
+};
+
+}  // namespace
+
+Result<std::vector<BlockHead>> Repository::Heads() {
+  MetaSink sink;
+  OPTIMYSTIC_RETURN_IF_ERROR(
+      engine_.Scan(storage::ScanRange::Prefix("b/"), sink).WithContext("listing block heads"));
+  OPTIMYSTIC_RETURN_IF_ERROR(sink.error);
+  // Key order is escaped-id order, which differs from id order only for ids holding 0x00.
+  std::sort(sink.heads.begin(), sink.heads.end(),
+            [](const BlockHead& a, const BlockHead& b) { return a.block_id < b.block_id; });
+  return std::move(sink.heads);
+}
+
 Result<ActionRecord> Repository::RecordOf(const BlockId& id, const ActionId& action_id) {
   OPTIMYSTIC_RETURN_IF_ERROR(CheckActionId(action_id, "record of"));
   BlockLocks held = locks_.Lock({id});

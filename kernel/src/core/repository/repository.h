@@ -40,6 +40,13 @@ enum class ActionRecord : uint8_t {
   kCommitted = 2,  // in the block's revision history (a committed record)
 };
 
+// A block's latest committed revision here (Repository::Heads).
+struct BlockHead {
+  block::BlockId block_id;
+  transactor::ActionRev latest;
+  bool operator==(const BlockHead&) const = default;
+};
+
 struct RepositoryOptions {
   // WriteOptions::sync of commits, promotions and cancels: durable once an operation returns.
   bool sync = true;
@@ -99,6 +106,11 @@ class Repository final {
   // The block's latest committed revision; nullopt when nothing was committed here. Reads only
   // the metadata record (no materialization), for read-dependency validation (SPEC.md §6.6).
   Result<std::optional<transactor::ActionRev>> Latest(const block::BlockId& id);
+
+  // Every block committed here, with its latest revision, in block id order: what anti-entropy
+  // compares with the other replicas (cluster/repair). One scan over all the repository's keys,
+  // reading each block's metadata; blocks holding only pending records are not listed.
+  Result<std::vector<BlockHead>> Heads();
 
   // Whether `action_id` is pending on block `id`, committed there, or neither. Invariant P makes
   // the answer unique; it is read under the block's lock, so a concurrent commit is seen either

@@ -93,6 +93,27 @@ std::optional<std::string> ParseActionKey(std::string_view key, std::string_view
   return std::string(key.substr(prefix.size()));
 }
 
+std::optional<ParsedBlockKey> ParseBlockKey(std::string_view key) {
+  if (key.substr(0, 2) != "b/") {
+    return std::nullopt;
+  }
+  ParsedBlockKey parsed;
+  for (size_t i = 2; i < key.size(); ++i) {
+    if (key[i] != '\0') {
+      parsed.id.push_back(key[i]);
+    } else if (i + 1 < key.size() && key[i + 1] == static_cast<char>(0xff)) {
+      parsed.id.push_back('\0');
+      ++i;
+    } else if (i + 1 < key.size()) {
+      parsed.tag = key[i + 1];
+      return parsed;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string PrintableKey(std::string_view key) {
   std::string out;
   out.reserve(key.size());

@@ -85,6 +85,14 @@ std::optional<uint64_t> ParseRevKey(std::string_view key, std::string_view prefi
 // The action id of a PendingKey or CommittedKey whose TagPrefix is `prefix`.
 std::optional<std::string> ParseActionKey(std::string_view key, std::string_view prefix);
 
+// A block key taken apart: the block id its prefix names and the tag byte after it.
+struct ParsedBlockKey {
+  block::BlockId id;
+  char tag = 0;
+};
+// nullopt for a key that is not "b/" + escaped id + 0x00 + tag.
+std::optional<ParsedBlockKey> ParseBlockKey(std::string_view key);
+
 // A key for messages: printable ASCII kept, other bytes as \xNN.
 std::string PrintableKey(std::string_view key);
 

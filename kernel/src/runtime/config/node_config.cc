@@ -329,7 +329,8 @@ class SchemaReader {
   Status ReadCluster(const Settings& s) {
     OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"replication", "virtual_nodes", "seeds", "advertise",
                                             "probe_interval_ms", "down_after_ms",
-                                            "promise_quorum", "round_timeout_ms"}));
+                                            "promise_quorum", "round_timeout_ms",
+                                            "anti_entropy_ms"}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         config_.cluster_replication,
         GetIntInRange(s, "replication", 1, 1, std::numeric_limits<uint32_t>::max()));
@@ -367,6 +368,11 @@ class SchemaReader {
         GetIntInRange(s, "promise_quorum", promise_default, n / 2 + 1, std::max<uint32_t>(n, 1)));
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_round_timeout_ms,
                                 GetIntInRange(s, "round_timeout_ms", 10'000, 1000, 600'000));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_anti_entropy_ms,
+                                GetIntInRange(s, "anti_entropy_ms", 30'000, 0, 86'400'000));
+    if (config_.cluster_anti_entropy_ms > 0 && config_.cluster_anti_entropy_ms < 100) {
+      return s.Get("anti_entropy_ms").Error("must be 0 (off) or at least 100");
+    }
     return Status::Ok();
   }
 
@@ -525,7 +531,8 @@ std::string PrintNodeConfig(const NodeConfig& config) {
            {"probe_interval_ms", Plain(std::to_string(config.cluster_probe_interval_ms))},
            {"down_after_ms", Plain(std::to_string(config.cluster_down_after_ms))},
            {"promise_quorum", Plain(std::to_string(config.cluster_promise_quorum))},
-           {"round_timeout_ms", Plain(std::to_string(config.cluster_round_timeout_ms))}});
+           {"round_timeout_ms", Plain(std::to_string(config.cluster_round_timeout_ms))},
+           {"anti_entropy_ms", Plain(std::to_string(config.cluster_anti_entropy_ms))}});
   if (!config.cluster_advertise.empty()) {
     cluster.children.emplace_back("advertise", Plain(config.cluster_advertise));
   }

@@ -68,6 +68,9 @@ struct NodeConfig {
   uint32_t cluster_promise_quorum = 1;
   // A consensus round's deadline: no peer votes on it after this (the coordinator's clock).
   int64_t cluster_round_timeout_ms = 10'000;
+  // Between anti-entropy rounds (replication > 1): each compares block digests with every
+  // reachable peer and repairs what this node is behind on. 0: no rounds.
+  int64_t cluster_anti_entropy_ms = 30'000;
 
   // The whole effective document (file + overrides), for plugin settings and --print-config.
   std::shared_ptr<const SettingsNode> root;

@@ -57,6 +57,10 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
       {MessageType::kClusterUpdateOk, "cluster.update.ok"},
       {MessageType::kRepoHistory, "repo.history"},
       {MessageType::kRepoHistoryOk, "repo.history.ok"},
+      {MessageType::kRepoDigest, "repo.digest"},
+      {MessageType::kRepoDigestOk, "repo.digest.ok"},
+      {MessageType::kRepoHeads, "repo.heads"},
+      {MessageType::kRepoHeadsOk, "repo.heads.ok"},
   };
   size_t number = 13;
   for (const auto& [type, name] : peer) {
@@ -64,7 +68,7 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
     EXPECT_EQ(MessageTypeName(type), name);
     EXPECT_EQ(ParseMessageType(name), type);
   }
-  EXPECT_EQ(kMessageTypeCount, 29u);
+  EXPECT_EQ(kMessageTypeCount, 33u);
 }
 
 TEST(MessageType, UnknownNameIsNullopt) {

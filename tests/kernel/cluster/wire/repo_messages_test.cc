@@ -646,5 +646,53 @@ TEST(RepoMessages, ListsAndMapsOverTheLimitAreRefused) {
                     " elements exceed the limit of " + limit);
 }
 
+// ---- Anti-entropy --------------------------------------------------------------------------
+
+TEST(RepoMessages, DigestAndHeadsRoundTrip) {
+  const DigestRequest digest{"peer-a", kMaxDigestBuckets};
+  Result<DigestRequest> digest_back = RepoDigestFromPayload(RepoDigestToPayload(digest));
+  ASSERT_TRUE(digest_back.has_value()) << digest_back.status().ToString();
+  EXPECT_EQ(*digest_back, digest);
+
+  const std::vector<std::string> digests = {"", "ABCDEF", ""};
+  Result<std::vector<std::string>> digests_back =
+      RepoDigestOkFromPayload(RepoDigestOkToPayload(digests));
+  ASSERT_TRUE(digests_back.has_value()) << digests_back.status().ToString();
+  EXPECT_EQ(*digests_back, digests);
+
+  const HeadsRequest heads{"peer-a", 64, {0, 17, 63}, {"b1", std::string("b\0/2", 4)}};
+  Result<HeadsRequest> heads_back = RepoHeadsFromPayload(RepoHeadsToPayload(heads));
+  ASSERT_TRUE(heads_back.has_value()) << heads_back.status().ToString();
+  EXPECT_EQ(*heads_back, heads);
+
+  const std::vector<core::repository::BlockHead> found = {
+      {"b1", ActionRev{"a1", 1}}, {"b2", ActionRev{"a9", UINT64_MAX}}};
+  Result<std::vector<core::repository::BlockHead>> found_back =
+      RepoHeadsOkFromPayload(RepoHeadsOkToPayload(found));
+  ASSERT_TRUE(found_back.has_value()) << found_back.status().ToString();
+  EXPECT_EQ(*found_back, found);
+}
+
+TEST(RepoMessages, DigestAndHeadsOutOfRangeAreRefused) {
+  ExpectRefused(RepoDigestFromPayload(RepoDigestToPayload(DigestRequest{"p", 0})),
+                "repo.digest payload member 'buckets': must be 1 to 4096, got 0");
+  ExpectRefused(RepoDigestFromPayload(RepoDigestToPayload(DigestRequest{"p", kMaxDigestBuckets + 1})),
+                "repo.digest payload member 'buckets': must be 1 to 4096, got 4097");
+  ExpectRefused(RepoDigestFromPayload(RepoDigestToPayload(DigestRequest{"", 8})),
+                "repo.digest payload member 'peer'");
+  ExpectRefused(RepoHeadsFromPayload(RepoHeadsToPayload(HeadsRequest{"p", 8, {3, 8}, {}})),
+                "repo.heads payload member 'of[1]': bucket 8 is not below buckets (8)");
+  ExpectRefused(RepoHeadsFromPayload(RepoHeadsToPayload(HeadsRequest{"p", 8, {}, {""}})),
+                "repo.heads payload member 'blockIds[0]'");
+  Value no_of = RepoHeadsToPayload(HeadsRequest{"p", 8, {}, {}});
+  no_of.erase("of");
+  ExpectRefused(RepoHeadsFromPayload(no_of), "repo.heads payload member 'of': missing");
+  ExpectRefused(RepoDigestOkFromPayload(RepoDigestOkToPayload({})),
+                "repo.digest.ok payload member 'digests': empty");
+  Value head = RepoHeadsOkToPayload({{"b1", ActionRev{"a1", 1}}});
+  head["heads"][0]["rev"] = "one";
+  ExpectRefused(RepoHeadsOkFromPayload(head), "repo.heads.ok payload member 'heads[0].rev'");
+}
+
 }  // namespace
 }  // namespace optimystic::cluster::wire

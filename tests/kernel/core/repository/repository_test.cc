@@ -562,5 +562,23 @@ TEST_F(RepositoryTest, RecordOfTellsPendingCommittedAndNeither) {
   EXPECT_EQ(repo_.RecordOf("b", "").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(RepositoryTest, HeadsListTheCommittedBlocksInIdOrder) {
+  auto empty = repo_.Heads();
+  ASSERT_TRUE(empty) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
+  // Ids whose escaped keys sort differently from the ids themselves ('/' and 0x00).
+  const BlockId with_nul("a\0z", 3);
+  Land("a1", 1, InsertOf(TestBlock("b/2", 1)));
+  Land("a2", 1, InsertOf(TestBlock(with_nul, 1)));
+  Land("a3", 1, InsertOf(TestBlock("a", 1)));
+  Land("a4", 2, SetV("a", 2));
+  PendOk(MakePend("a5", 1, InsertOf(TestBlock("pending-only", 1))));  // not a revision yet
+  auto heads = repo_.Heads();
+  ASSERT_TRUE(heads) << heads.status().ToString();
+  EXPECT_EQ(*heads, (std::vector<BlockHead>{{"a", ActionRev{"a4", 2}},
+                                            {with_nul, ActionRev{"a2", 1}},
+                                            {"b/2", ActionRev{"a1", 1}}}));
+}
+
 }  // namespace
 }  // namespace optimystic::core::repository

@@ -77,6 +77,7 @@ void ExpectSameConfig(const NodeConfig& a, const NodeConfig& b) {
   EXPECT_EQ(a.cluster_advertise, b.cluster_advertise);
   EXPECT_EQ(a.cluster_probe_interval_ms, b.cluster_probe_interval_ms);
   EXPECT_EQ(a.cluster_down_after_ms, b.cluster_down_after_ms);
+  EXPECT_EQ(a.cluster_anti_entropy_ms, b.cluster_anti_entropy_ms);
   EXPECT_TRUE(
       SameContent(Subtree(a, {"storage", "settings"}), Subtree(b, {"storage", "settings"})));
   EXPECT_TRUE(
@@ -124,7 +125,8 @@ constexpr std::string_view kFull =
     "  seeds: [tcp://10.0.0.1:7400, ipc:///run/optimystic.sock]\n"
     "  advertise: tcp://10.0.0.9:7400\n"
     "  probe_interval_ms: 250\n"
-    "  down_after_ms: 1500\n";
+    "  down_after_ms: 1500\n"
+    "  anti_entropy_ms: 5000\n";
 
 TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   auto config = Parse(kMinimal);
@@ -146,6 +148,7 @@ TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config->cluster_replication, 1u);
   EXPECT_EQ(config->cluster_virtual_nodes, 128u);
   EXPECT_TRUE(config->cluster_seeds.empty());
+  EXPECT_EQ(config->cluster_anti_entropy_ms, 30'000);
   EXPECT_FALSE(config->StorageSettings().present());
   EXPECT_EQ(config->StorageSettings().path(), "storage.settings");
   EXPECT_FALSE(config->TransportSettings().present());
@@ -178,6 +181,7 @@ TEST(NodeConfig, ReadsEveryKey) {
   EXPECT_EQ(config->cluster_advertise, "tcp://10.0.0.9:7400");
   EXPECT_EQ(config->cluster_probe_interval_ms, 250);
   EXPECT_EQ(config->cluster_down_after_ms, 1500);
+  EXPECT_EQ(config->cluster_anti_entropy_ms, 5000);
 }
 
 TEST(NodeConfig, PromiseQuorumDefaultsToThreeQuartersOfTheCluster) {
@@ -218,6 +222,14 @@ TEST(NodeConfig, ClusterSettingsThatCannotWorkAreRefused) {
               HasSubstr("cluster.probe_interval_ms: expected an integer from 50 to 60000"));
   EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {advertise: 'h:1'}\n")),
               HasSubstr("cluster.advertise: bad URL 'h:1'"));
+  auto off = Parse(with_transport + "cluster: {anti_entropy_ms: 0}\n");
+  ASSERT_TRUE(off) << ErrorOf(off);
+  EXPECT_EQ(off->cluster_anti_entropy_ms, 0);
+  // A round every few milliseconds would do nothing but compare digests.
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {anti_entropy_ms: 50}\n")),
+              HasSubstr("cluster.anti_entropy_ms: must be 0 (off) or at least 100"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {anti_entropy_ms: -1}\n")),
+              HasSubstr("cluster.anti_entropy_ms: expected an integer from 0 to 86400000"));
 }
 
 TEST(NodeConfig, PluginSettingsViewsNameFileLineAndPath) {
