@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cluster/repair/anti_entropy.h"
 
+#include <optimystic/block/transform.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -188,6 +190,17 @@ Result<size_t> AntiEntropy::RepairBlock(const BlockId& block_id) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<ActionTransforms> history,
                                 peers_.HistoryOf(peer, block_id, here));
     std::erase_if(history, [target](const ActionTransforms& a) { return !a.rev || *a.rev > target; });
+    // A block's history carries only its own transforms; replaying another block's here would
+    // leave a pending record there that no commit ever finishes.
+    for (const ActionTransforms& action : history) {
+      for (const BlockId& touched : block::BlockIdsForTransforms(action.transforms)) {
+        if (touched != block_id) {
+          return Status::Aborted("the history of block " + block_id + " from " + peer +
+                                 " has action " + action.action_id + " touching block " +
+                                 touched);
+        }
+      }
+    }
     if (history.empty() || *history.back().rev != target) {
       return Status::Aborted("the history of block " + block_id + " from " + peer +
                              " does not reach rev " + std::to_string(target));

@@ -8,7 +8,8 @@
 //   other than this node, or the one other replica of a pair. One peer's claim alone moves
 //   nothing.
 // - The missing actions (this node's latest rev to the target) are fetched from `floor` peers at
-//   or past the target; their histories must be identical, or nothing is applied.
+//   or past the target; their histories must be identical and touch only this block, or nothing
+//   is applied.
 // - They are replayed through the ClusterMember (consensus/cluster_member.h, Repair), under its
 //   lock, in rev order. A block this node holds at or past the target is never moved backward,
 //   and a missing revision is never skipped (invariants P and L stay the repository's).

@@ -211,5 +211,46 @@ TEST_F(AntiEntropyTest, TheRepairServiceAnswersOnlyAPeerAskingForItself) {
               HasSubstr("'repo.digest' is a peer message; clients cannot send it"));
 }
 
+// Peers that answer what a test scripts: two replicas agreeing on rev 1 of "d".
+class ScriptedPeers final : public RepairPeers {
+ public:
+  std::vector<std::string> Peers() override { return {"n2", "n3"}; }
+  Result<std::vector<std::string>> ClusterFor(const BlockId&) override {
+    return std::vector<std::string>{"n1", "n2", "n3"};
+  }
+  Result<std::vector<std::string>> Digest(const std::string&, const wire::DigestRequest&) override {
+    return Status::Unavailable("not scripted");
+  }
+  Result<std::vector<core::repository::BlockHead>> Heads(const std::string&,
+                                                         const wire::HeadsRequest&) override {
+    return std::vector<core::repository::BlockHead>{{kBlock, ActionRev{"a1", 1}}};
+  }
+  Result<std::vector<transactor::ActionTransforms>> HistoryOf(const std::string&, const BlockId&,
+                                                              uint64_t) override {
+    return history;
+  }
+  std::vector<transactor::ActionTransforms> history;
+};
+
+TEST_F(AntiEntropyTest, AHistoryTouchingAnotherBlockAppliesNothing) {
+  ScriptedPeers peers;
+  Transforms both = InsertOf(TestBlock(kBlock, 1));
+  both.inserts.emplace("elsewhere", TestBlock("elsewhere", 1));
+  peers.history = {transactor::ActionTransforms{"a1", 1, both}};
+  AntiEntropy repair("n1", cluster_.RepositoryOf("n1"), peers, cluster_.MemberOf("n1"));
+  auto refused = repair.RepairBlock(kBlock);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), StatusCode::kAborted);
+  EXPECT_THAT(refused.error().message(), HasSubstr("has action a1 touching block elsewhere"));
+  EXPECT_EQ(RevAt("n1"), 0u);
+  EXPECT_EQ(cluster_.RepositoryOf("n1").RecordOf("elsewhere", "a1").value(), ActionRecord::kNone);
+
+  peers.history = {transactor::ActionTransforms{"a1", 1, InsertOf(TestBlock(kBlock, 1))}};
+  auto repaired = repair.RepairBlock(kBlock);
+  ASSERT_TRUE(repaired) << repaired.error().ToString();
+  EXPECT_EQ(*repaired, 1u);
+  EXPECT_EQ(ValueAt("n1"), 1);
+}
+
 }  // namespace
 }  // namespace optimystic::cluster::repair
