@@ -122,8 +122,11 @@ class ClusterNodes : public ::testing::Test {
     return args;
   }
 
-  void StartNode(int i) {
-    nodes_[i] = std::make_unique<Subprocess>(NodeArgs(i));
+  // Starts node `i`, with `extra` arguments after NodeArgs' (e.g. "--set", "key=value").
+  void StartNode(int i, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = NodeArgs(i);
+    args.insert(args.end(), extra.begin(), extra.end());
+    nodes_[i] = std::make_unique<Subprocess>(std::move(args));
     ASSERT_TRUE(nodes_[i]->Start());
   }
 

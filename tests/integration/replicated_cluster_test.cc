@@ -7,7 +7,8 @@
 //   5), and the writes still go through;
 // - votes forged into a "cluster.update" sent to a real node are dropped and counted in its
 //   metrics, and win the forger nothing;
-// - a node that missed writes while down is brought forward by anti-entropy alone.
+// - a node that missed writes while down is brought forward by anti-entropy alone, or by read
+//   repair alone when reads find it behind.
 #include <optimystic/block/value.h>
 #include <optimystic/config/settings.h>
 
@@ -23,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -74,6 +76,13 @@ class ReplicatedCluster : public test::ClusterNodes {
     return keys;
   }
 
+  void MissWrites(int victim, const std::vector<std::string>& extra = {});
+  // Node `node`'s repo.digest of what it shares with node `peer`, asked over the wire as `peer`
+  // (after MissWrites, which learns the peer ids).
+  std::vector<std::string> Digests(int node, int peer);
+  // Node `node`'s latest revision of `block`, asked over the wire as `peer`; nullopt if none.
+  std::optional<uint64_t> HeadOf(int node, int peer, const std::string& block);
+
   static std::string KeyOf(int k) {
     std::string digits = std::to_string(k);
     return "k" + std::string(3 - digits.size(), '0') + digits;
@@ -82,6 +91,7 @@ class ReplicatedCluster : public test::ClusterNodes {
   std::set<std::string> acknowledged_;
   int retries_ = 0;
   std::string last_failure_;
+  std::vector<std::string> peer_ids_ = std::vector<std::string>(kFive);  // by node, MissWrites
 };
 
 TEST_F(ReplicatedCluster, AKilledNodeStopsNoWriteLosesNothingAndCatchesUpAfterARestart) {
@@ -241,50 +251,72 @@ TEST_F(ReplicatedCluster, ForgedVotesSentToARealNodeAreDroppedAndCounted) {
   EXPECT_NE(got.out.find("\"key\":\"k\""), std::string::npos) << got.out;
 }
 
-// A node that missed writes while it was down is brought forward by anti-entropy
-// (cluster.anti_entropy_ms, 10 s in config/cluster-5), with no further write to its blocks: its
-// digests then equal each peer's, as the peers answer them over the wire.
-TEST_F(ReplicatedCluster, ANodeThatMissedWritesIsBroughtForwardWithoutAnotherWrite) {
-  constexpr int kVictim = 2;
+// Node `victim` misses writes: killed after 3 keys, 10 more written, restarted (with `extra`
+// arguments) once coordinators no longer resend what it missed, and seen by every node again.
+void ReplicatedCluster::MissWrites(int victim, const std::vector<std::string>& extra) {
   for (int k = 0; k < 3; ++k) {
     ASSERT_TRUE(PutUntilAcknowledged(k, KeyOf(k))) << last_failure_;
   }
-  ASSERT_TRUE(nodes_[kVictim]->Signal(SIGKILL));
-  (void)nodes_[kVictim]->Wait(10s);
+  ASSERT_TRUE(nodes_[victim]->Signal(SIGKILL));
+  (void)nodes_[victim]->Wait(10s);
   ASSERT_TRUE(WaitForMembers(0, 4, 1)) << ClusterSeenBy(0).dump();
   for (int k = 3; k < 13; ++k) {
     ASSERT_TRUE(PutUntilAcknowledged(0, KeyOf(k))) << KeyOf(k) << ": " << last_failure_;
   }
   // Coordinators resend a decided record to a peer that missed it for about 8 s (5 attempts
-  // from 250 ms, doubling); past that only anti-entropy brings the node forward.
+  // from 250 ms, doubling); past that only repair brings the node forward.
   std::this_thread::sleep_for(10s);
-  StartNode(kVictim);
-  ASSERT_NO_FATAL_FAILURE(WaitReady(kVictim));
+  StartNode(victim, extra);
+  ASSERT_NO_FATAL_FAILURE(WaitReady(victim));
   for (int i = 0; i < kFive; ++i) ASSERT_TRUE(WaitForMembers(i, kFive, 0)) << "node " << i;
-
-  // The peer ids, to ask each node over the wire what it holds of the blocks it shares with
-  // another.
-  std::vector<std::string> ids(kFive);
   for (int i = 0; i < kFive; ++i) {
     const Value cluster = ClusterSeenBy(i);  // held: a range-for over a temporary's member dangles
     for (const Value& m : cluster["members"]) {
-      if (m["self"].get<bool>()) ids[i] = m["peerId"].get<std::string>();
+      if (m["self"].get<bool>()) peer_ids_[i] = m["peerId"].get<std::string>();
     }
-    ASSERT_FALSE(ids[i].empty()) << "node " << i;
+    ASSERT_FALSE(peer_ids_[i].empty()) << "node " << i;
   }
+}
+
+std::vector<std::string> ReplicatedCluster::Digests(int node, int peer) {
   Forger asker;
-  auto digests = [&](int node, int peer) -> std::vector<std::string> {
-    Result<Value> reply = asker.Call(
-        Url(node), cluster::wire::MessageType::kRepoDigest,
-        cluster::wire::RepoDigestToPayload(cluster::wire::DigestRequest{ids[peer], 64}),
-        cluster::wire::MessageType::kRepoDigestOk, ids[peer]);
-    EXPECT_TRUE(reply.has_value()) << reply.status().ToString();
-    if (!reply) return {};
-    auto read = cluster::wire::RepoDigestOkFromPayload(*reply);
-    EXPECT_TRUE(read.has_value()) << read.status().ToString();
-    return read ? *read : std::vector<std::string>();
-  };
-  EXPECT_NE(digests(kVictim, 0), digests(0, kVictim)) << "the restarted node is behind";
+  Result<Value> reply = asker.Call(
+      Url(node), cluster::wire::MessageType::kRepoDigest,
+      cluster::wire::RepoDigestToPayload(cluster::wire::DigestRequest{peer_ids_[peer], 64}),
+      cluster::wire::MessageType::kRepoDigestOk, peer_ids_[peer]);
+  EXPECT_TRUE(reply.has_value()) << reply.status().ToString();
+  if (!reply) return {};
+  auto read = cluster::wire::RepoDigestOkFromPayload(*reply);
+  EXPECT_TRUE(read.has_value()) << read.status().ToString();
+  return read ? *read : std::vector<std::string>();
+}
+
+std::optional<uint64_t> ReplicatedCluster::HeadOf(int node, int peer, const std::string& block) {
+  Forger asker;
+  Result<Value> reply = asker.Call(
+      Url(node), cluster::wire::MessageType::kRepoHeads,
+      cluster::wire::RepoHeadsToPayload(
+          cluster::wire::HeadsRequest{peer_ids_[peer], 1, {}, {block}}),
+      cluster::wire::MessageType::kRepoHeadsOk, peer_ids_[peer]);
+  EXPECT_TRUE(reply.has_value()) << reply.status().ToString();
+  if (!reply) return std::nullopt;
+  auto heads = cluster::wire::RepoHeadsOkFromPayload(*reply);
+  EXPECT_TRUE(heads.has_value()) << heads.status().ToString();
+  if (!heads) return std::nullopt;
+  for (const core::repository::BlockHead& head : *heads) {
+    if (head.block_id == block) return head.latest.rev;
+  }
+  return std::nullopt;
+}
+
+// A node that missed writes while it was down is brought forward by anti-entropy
+// (cluster.anti_entropy_ms, 10 s in config/cluster-5), with no further write to its blocks: its
+// digests then equal each peer's, as the peers answer them over the wire.
+TEST_F(ReplicatedCluster, ANodeThatMissedWritesIsBroughtForwardWithoutAnotherWrite) {
+  constexpr int kVictim = 2;
+  // No reads until the round has run: read repair would get there first.
+  ASSERT_NO_FATAL_FAILURE(MissWrites(kVictim));
+  EXPECT_NE(Digests(kVictim, 0), Digests(0, kVictim)) << "the restarted node is behind";
 
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (Metric(kVictim, "optimystic_anti_entropy_blocks_repaired_total") <= 0 &&
@@ -300,7 +332,7 @@ TEST_F(ReplicatedCluster, ANodeThatMissedWritesIsBroughtForwardWithoutAnotherWri
   // A round's repairs are counted at its end: the blocks it found behind are all repaired.
   for (int peer = 0; peer < kFive; ++peer) {
     if (peer == kVictim) continue;
-    EXPECT_EQ(digests(kVictim, peer), digests(peer, kVictim)) << "with node " << peer;
+    EXPECT_EQ(Digests(kVictim, peer), Digests(peer, kVictim)) << "with node " << peer;
   }
   DrainNodes();
   EXPECT_NE(nodes_[kVictim]->stderr_text().find("repaired block "), std::string::npos);
@@ -312,6 +344,46 @@ TEST_F(ReplicatedCluster, ANodeThatMissedWritesIsBroughtForwardWithoutAnotherWri
     (void)nodes_[gone]->Wait(10s);
   }
   EXPECT_EQ(KeysThrough(kVictim), acknowledged_);
+}
+
+// A read that finds a replica behind has it repaired (cluster.read_repair): the node that missed
+// writes runs no anti-entropy rounds here, and reads bring forward the blocks they find it behind
+// on (only those: a collection engine reads what changed, so a block no read fetches stays).
+TEST_F(ReplicatedCluster, AReadThatFindsANodeBehindHasItRepaired) {
+  constexpr int kVictim = 2;
+  constexpr int kReader = 0;
+  ASSERT_NO_FATAL_FAILURE(MissWrites(kVictim, {"--set", "cluster.anti_entropy_ms=0"}));
+  EXPECT_NE(Digests(kVictim, kReader), Digests(kReader, kVictim)) << "the restarted node is behind";
+
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (Metric(kVictim, "optimystic_read_repair_blocks_repaired_total") <= 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    EXPECT_EQ(KeysThrough(kReader), acknowledged_);
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_GT(Metric(kVictim, "optimystic_read_repair_blocks_repaired_total"), 0)
+      << LogTail(kVictim) << LogTail(kReader);
+  EXPECT_EQ(Metric(kVictim, "optimystic_anti_entropy_rounds_total"), 0);
+  EXPECT_EQ(Metric(kVictim, "optimystic_consensus_repairs_total"), 0)
+      << "no write came to catch the node up";
+  // Each block repaired is where every other replica has it, as they answer repo.heads.
+  DrainNodes();
+  const std::string log = nodes_[kVictim]->stderr_text();
+  std::set<std::string> repaired;
+  for (size_t at = log.find("repaired block "); at != std::string::npos;
+       at = log.find("repaired block ", at + 1)) {
+    const size_t from = at + std::string("repaired block ").size();
+    repaired.insert(log.substr(from, log.find(':', from) - from));
+  }
+  ASSERT_FALSE(repaired.empty()) << LogTail(kVictim);
+  for (const std::string& block : repaired) {
+    const std::optional<uint64_t> here = HeadOf(kVictim, kReader, block);
+    ASSERT_TRUE(here.has_value()) << block;
+    for (int peer = 0; peer < kFive; ++peer) {
+      if (peer == kVictim) continue;
+      EXPECT_EQ(HeadOf(peer, kVictim, block), here) << block << " at node " << peer;
+    }
+  }
 }
 
 }  // namespace

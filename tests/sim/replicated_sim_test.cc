@@ -11,6 +11,8 @@
 // in memory, or only cut off and known down), and partitions that cut one or two nodes off
 // while they are still thought up. All background work (cancels, retries, the Recover tick)
 // runs on the harness's thread when the test clock reaches it, so a seed replays exactly.
+// Read repair runs during the faults: a get that finds a replica behind queues the block there,
+// and after each step every node that is up runs its queue.
 // After the run every fault heals and the clock runs 30 s (rounds expire, Recover and retries
 // finish what they can); then the checks:
 //   1. no two different actions were committed at the same (block, rev) on any replicas, and
@@ -317,14 +319,7 @@ Action Add(int64_t delta) {
 struct Client {
   Client(Cluster& cluster, uint64_t seed, test::TestClock& clock, Scheduler& scheduler)
       : random(seed),
-        transactor(cluster, cluster::network::NetworkTransactorOptions{
-                                [this](const transactor::LaggingCommit&) { ++lagging_commits; },
-                                1000,
-                                [&clock, &scheduler](int64_t delay_ms,
-                                                     std::function<void()> task) {
-                                  scheduler.Schedule(clock.NowUnixMs() + delay_ms,
-                                                     std::move(task));
-                                }}),
+        transactor(cluster, Options(cluster, clock, scheduler)),
         watched(transactor),
         clock(clock),
         scheduler(scheduler) {
@@ -332,6 +327,23 @@ struct Client {
                                   const Result<transactor::CommitResult>& result) {
       if (!transactor::CommitFailed(result)) acknowledged.push_back(request);
     };
+  }
+
+  // Background work runs when the simulated clock reaches it. A get that finds a replica behind
+  // queues the block for that replica's read repair (the hint's transport is left out: the
+  // replica's RunRequested corroborates on its own).
+  cluster::network::NetworkTransactorOptions Options(Cluster& cluster, test::TestClock& clock,
+                                                     Scheduler& scheduler) {
+    cluster::network::NetworkTransactorOptions options;
+    options.on_lagging_commit = [this](const transactor::LaggingCommit&) { ++lagging_commits; };
+    options.run_in_background = [&clock, &scheduler](int64_t delay_ms, std::function<void()> task) {
+      scheduler.Schedule(clock.NowUnixMs() + delay_ms, std::move(task));
+    };
+    options.on_replicas_behind = [this, &cluster](const std::string& peer,
+                                                  const std::vector<BlockId>& blocks) {
+      read_repairs_requested += cluster.AntiEntropyOf(peer).RequestRepair(blocks);
+    };
+    return options;
   }
 
   core::collection::CollectionServices Services() {
@@ -364,6 +376,7 @@ struct Client {
   std::map<std::string, std::unique_ptr<core::collection::Collection>> engines;
   std::vector<transactor::CommitRequest> acknowledged;  // commits the transactor reported done
   std::atomic<int> lagging_commits{0};  // blocks that did not take an action whose log tail had
+  std::atomic<size_t> read_repairs_requested{0};  // blocks its gets queued for read repair
 };
 
 class ReplicatedSim : public ::testing::TestWithParam<uint64_t> {
@@ -500,6 +513,7 @@ TEST_P(ReplicatedSim, CommitsAgreeSurviveFaultsAndReplicasConvergeAfterHealing) 
   std::mt19937_64 ops(seed);
   std::map<std::string, int64_t> acknowledged, unknown;
   std::map<std::string, int> failures;
+  cluster::repair::ReadRepairReport read_repairs;
   for (int step = 0; step < kSteps; ++step) {
     faults.Step(cluster, ops);
     clock_.Advance(static_cast<int64_t>(ops() % 1500));
@@ -511,6 +525,14 @@ TEST_P(ReplicatedSim, CommitsAgreeSurviveFaultsAndReplicasConvergeAfterHealing) 
     (s.ok() ? acknowledged : unknown)[name] += delta;
     if (!s.ok()) ++failures[std::string(StatusCodeName(s.code()))];
     scheduler_.RunDue(clock_.NowUnixMs());
+    // Read repair under the faults: what this step's gets found behind, on the nodes that are up.
+    for (const std::string& id : kIds) {
+      if (cluster.IsDown(id)) continue;
+      const cluster::repair::ReadRepairReport pass = cluster.AntiEntropyOf(id).RunRequested();
+      read_repairs.blocks_repaired += pass.blocks_repaired;
+      read_repairs.actions_replayed += pass.actions_replayed;
+      read_repairs.failures += pass.failures;
+    }
   }
   faults.Heal(cluster);
   Settle();
@@ -576,6 +598,8 @@ TEST_P(ReplicatedSim, CommitsAgreeSurviveFaultsAndReplicasConvergeAfterHealing) 
   for (const auto& [code, n] : failures) outcomes += code + "=" + std::to_string(n) + " ";
   int lagging_commits = fresh.lagging_commits.load();
   for (auto& client : clients) lagging_commits += client->lagging_commits.load();
+  size_t read_repairs_requested = 0;
+  for (auto& client : clients) read_repairs_requested += client->read_repairs_requested.load();
   RecordProperty(
       "faults",
       "requests " + std::to_string(c.requests) + ", lost requests " +
@@ -585,7 +609,11 @@ TEST_P(ReplicatedSim, CommitsAgreeSurviveFaultsAndReplicasConvergeAfterHealing) 
           ", cut " + std::to_string(c.cut) + ", crashes " + std::to_string(c.crashes) +
           " (restarts " + std::to_string(c.restarts) + "), partitions " +
           std::to_string(c.partitions) + "; failed adds " + outcomes + "; lagging commits " +
-          std::to_string(lagging_commits) + "; lagging replicas " +
+          std::to_string(lagging_commits) + "; read repair " +
+          std::to_string(read_repairs_requested) + " requested, " +
+          std::to_string(read_repairs.blocks_repaired) + " blocks repaired (" +
+          std::to_string(read_repairs.actions_replayed) + " actions, " +
+          std::to_string(read_repairs.failures) + " failures); lagging replicas " +
           std::to_string(lagging) + ", " + std::to_string(lagging_repaired) +
           " after anti-entropy (" + std::to_string(repairs.blocks_repaired) + " blocks, " +
           std::to_string(repairs.actions_replayed) + " actions, " +

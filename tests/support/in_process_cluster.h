@@ -271,6 +271,15 @@ class InProcessCluster final : public cluster::network::PeerNetwork {
         const std::string& peer, const block::BlockId& block_id, uint64_t after_rev) override {
       return cluster_.nodes_.at(self_)->peers.HistoryOf(peer, block_id, after_rev);
     }
+    Result<uint64_t> RequestRepair(const std::string& peer,
+                                   const std::vector<block::BlockId>& block_ids) override {
+      OPTIMYSTIC_RETURN_IF_ERROR(Reach(peer));
+      Node& to = *cluster_.nodes_.at(peer);
+      return cluster_.Deliver<uint64_t>(Call{true, self_, peer, "repair", Ids(block_ids)},
+                                        [&to, block_ids]() -> Result<uint64_t> {
+                                          return to.anti_entropy->RequestRepair(block_ids);
+                                        });
+    }
 
    private:
     Status Reach(const std::string& peer_id) { return cluster_.Reach(self_, peer_id); }

@@ -93,6 +93,7 @@ void RequestRouter::OnRequest(std::string_view request, transport::Responder& re
     switch (decoded->envelope->type) {
       case MessageType::kPing:
       case MessageType::kClusterMembers:
+      case MessageType::kRepoRepair:  // only queues
         break;  // never waits
       case MessageType::kRepoGet:
       case MessageType::kRepoStatus:

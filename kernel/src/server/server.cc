@@ -273,8 +273,10 @@ Status Server::Listen(StartInfo& info) {
     membership_->SetUrl(*bound);
   }
   membership_->Start(*transport_);
-  if (config_.cluster_replication > 1) {
-    anti_entropy_->Start();  // a single copy has no replica to compare with
+  // A single copy has no replica to compare with; the loop also runs read repair's queues.
+  if (config_.cluster_replication > 1 &&
+      (config_.cluster_anti_entropy_ms > 0 || config_.cluster_read_repair)) {
+    anti_entropy_->Start();
   }
   return Status::Ok();
 }
@@ -446,6 +448,29 @@ Status Server::OpenAntiEntropy() {
                           "Peers that could not be compared and blocks that could not be "
                           "repaired (too few replicas answered, histories disagreed).",
                           {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * hints,
+      metrics_.AddCounter("optimystic_read_repair_hints_sent_total",
+                          "Blocks this node's reads found behind on another replica, which was "
+                          "asked to repair them.",
+                          {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * read_repaired,
+      metrics_.AddCounter("optimystic_read_repair_blocks_repaired_total",
+                          "Blocks a read found behind here, brought forward from their other "
+                          "replicas.",
+                          {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * read_failures,
+      metrics_.AddCounter("optimystic_read_repair_failures_total",
+                          "Read-repair hints that could not be sent and blocks that could not be "
+                          "repaired.",
+                          {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * dropped,
+      metrics_.AddCounter("optimystic_read_repair_dropped_total",
+                          "Read-repair requests and hints dropped because the queue was full.",
+                          {}));
   repair::AntiEntropyOptions options;
   options.interval_ms = config_.cluster_anti_entropy_ms;
   repair::AntiEntropyEvents events;
@@ -465,6 +490,13 @@ Status Server::OpenAntiEntropy() {
     repaired->Increment(static_cast<double>(report.blocks_repaired));
     replayed->Increment(static_cast<double>(report.actions_replayed));
     failures->Increment(static_cast<double>(report.failures));
+  };
+  events.on_read_repair = [hints, read_repaired, read_failures,
+                           dropped](const repair::ReadRepairReport& report) {
+    hints->Increment(static_cast<double>(report.hints_sent));
+    read_repaired->Increment(static_cast<double>(report.blocks_repaired));
+    read_failures->Increment(static_cast<double>(report.failures));
+    dropped->Increment(static_cast<double>(report.dropped));
   };
   repair_peers_ = std::make_unique<repair::MembershipRepairPeers>(*consensus_peers_);
   anti_entropy_ = std::make_unique<repair::AntiEntropy>(
@@ -491,6 +523,13 @@ Status Server::OpenCollections() {
                                               lag.action_id + " at rev " + std::to_string(lag.rev) +
                                               ": " + lag.reason);
   };
+  if (config_.cluster_read_repair && config_.cluster_replication > 1) {
+    options.on_replicas_behind = [repair = anti_entropy_.get()](
+                                     const std::string& peer,
+                                     const std::vector<block::BlockId>& blocks) {
+      repair->ReportBehind(peer, blocks);
+    };
+  }
   transactor_ =
       std::make_unique<cluster::network::NetworkTransactor>(*network_, std::move(options));
 

@@ -53,15 +53,37 @@ int Rank(const GetBlockResult& r) {
   return 0;
 }
 
+uint64_t RevOf(const GetBlockResult& r) { return r.state.latest ? r.state.latest->rev : 0; }
+
 // Whether `a` is a better answer than `b` from replicas of one block: a higher rank, or at
 // the same rank a later revision (a replica that missed commits answers an older one).
 bool Better(const GetBlockResult& a, const GetBlockResult& b) {
   if (Rank(a) != Rank(b)) {
     return Rank(a) > Rank(b);
   }
-  const uint64_t ra = a.state.latest ? a.state.latest->rev : 0;
-  const uint64_t rb = b.state.latest ? b.state.latest->rev : 0;
-  return ra > rb;
+  return RevOf(a) > RevOf(b);
+}
+
+// Calls `report` once per peer that answered an older latest revision of a block than another
+// replica did, with those blocks; `revs` holds each block's (peer, latest rev) answers.
+void ReportBehind(
+    const std::map<BlockId, std::vector<std::pair<std::string, uint64_t>>>& revs,
+    const std::function<void(const std::string&, const std::vector<BlockId>&)>& report) {
+  std::map<std::string, std::vector<BlockId>> behind;
+  for (const auto& [id, answers] : revs) {
+    uint64_t newest = 0;
+    for (const auto& [peer, rev] : answers) {
+      newest = std::max(newest, rev);
+    }
+    for (const auto& [peer, rev] : answers) {
+      if (rev < newest) {
+        behind[peer].push_back(id);
+      }
+    }
+  }
+  for (const auto& [peer, ids] : behind) {
+    report(peer, ids);
+  }
 }
 
 // An answer that another peer should be asked to improve on (SPEC.md §7.3 get step 2).
@@ -274,6 +296,7 @@ Status NetworkTransactor::GetReplicated(
         network_.RepoOf(batches[i].first).Get(transactor::BlockGets{batches[i].second, context}));
   });
   std::map<BlockId, size_t> answers;
+  std::map<BlockId, std::vector<std::pair<std::string, uint64_t>>> revs;  // (peer, latest rev)
   std::optional<Status> first_error;
   for (size_t i = 0; i < batches.size(); ++i) {
     Result<GetBlockResults>& result = *results[i];
@@ -293,11 +316,15 @@ Status NetworkTransactor::GetReplicated(
         continue;
       }
       ++answers[id];
+      revs[id].emplace_back(batches[i].first, RevOf(it->second));
       auto have = out.find(id);
       if (have == out.end() || Better(it->second, have->second)) {
         out[id] = std::move(it->second);
       }
     }
+  }
+  if (options_.on_replicas_behind) {
+    ReportBehind(revs, options_.on_replicas_behind);
   }
   const std::string short_of = ShortOfMajority(clusters, answers);
   for (const auto& [id, cluster] : clusters) {
@@ -414,6 +441,7 @@ Status NetworkTransactor::StatusReplicated(
         network_.RepoOf(batches[i].first).GetStatus({ActionBlocks{batches[i].second, action_id}}));
   });
   std::map<BlockId, size_t> answers;
+  std::map<BlockId, std::vector<std::pair<std::string, uint64_t>>> revs;  // (peer, latest rev)
   std::optional<Status> first_error;
   for (size_t i = 0; i < batches.size(); ++i) {
     auto& result = *results[i];
@@ -439,6 +467,9 @@ Status NetworkTransactor::StatusReplicated(
         }
       }
     }
+  }
+  if (options_.on_replicas_behind) {
+    ReportBehind(revs, options_.on_replicas_behind);
   }
   const std::string short_of = ShortOfMajority(clusters, answers);
   if (!short_of.empty()) {

@@ -3,7 +3,8 @@
 // block is served by its coordinator, the first reachable peer of its cluster (PeerNetwork);
 // blocks are batched per coordinator and batches run in parallel.
 // - get: a block several peers hold (replication > 1) is asked of every reachable replica and
-//   needs a majority of answers; the latest revision wins. Other blocks: batches by coordinator; a peer that fails is excluded and its blocks retried with the
+//   needs a majority of answers; the latest revision wins, and the replicas that answered an
+//   older one are reported (on_replicas_behind, read repair). Other blocks: batches by coordinator; a peer that fails is excluded and its blocks retried with the
 //   next peer of their clusters; an answer that is missing, unavailable or "unconfirmed ahead"
 //   gets one second chance from another peer; answers merge by rank (SPEC.md §7.3 get step 3).
 //   A block no peer answered for is Unavailable "some peers did not complete: ...".
@@ -68,6 +69,11 @@ struct NetworkTransactorOptions {
   int64_t retry_initial_ms = 250;
   int64_t retry_max_ms = 8'000;
   int retry_attempts = 8;
+  // Called after a replicated get, once per replica that answered with an older latest revision
+  // than another replica of the same block (read repair, SPEC.md §7.5), with those blocks
+  // (optional; must be thread-safe and must not block: it runs on the get's thread).
+  std::function<void(const std::string& peer, const std::vector<transactor::BlockId>& blocks)>
+      on_replicas_behind;
 };
 
 class NetworkTransactor final : public transactor::Transactor {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <set>
 #include <utility>
@@ -66,8 +67,12 @@ Result<std::vector<BlockHead>> AntiEntropy::HeadsFor(const wire::HeadsRequest& r
   return out;
 }
 
-Result<std::vector<BlockId>> AntiEntropy::Compare(const std::string& peer, RoundReport& report) {
-  OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<BlockHead> shared, Shared(peer));
+Result<std::vector<BlockId>> AntiEntropy::Compare(const std::string& peer,
+                                                  const std::vector<BlockHead>& heads,
+                                                  RoundReport& report) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      std::vector<BlockHead> shared,
+      SharedHeads(heads, self_, peer, [this](const BlockId& id) { return peers_.ClusterFor(id); }));
   const std::vector<std::string> mine = DigestHeads(shared, options_.buckets);
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<std::string> theirs,
                               peers_.Digest(peer, wire::DigestRequest{self_, options_.buckets}));
@@ -97,11 +102,44 @@ Result<std::vector<BlockId>> AntiEntropy::Compare(const std::string& peer, Round
   return behind;
 }
 
+AntiEntropy::Repaired AntiEntropy::RepairEach(const std::set<BlockId>& ids, size_t limit) {
+  Repaired out;
+  size_t tried = 0;
+  for (const BlockId& id : ids) {
+    if (tried++ == limit) {
+      break;
+    }
+    Result<size_t> replayed = RepairBlock(id);
+    if (!replayed) {
+      ++out.failures;
+      if (events_.on_failure) {
+        events_.on_failure("repairing block " + id + ": " + replayed.error().ToString());
+      }
+    } else if (*replayed > 0) {
+      ++out.blocks;
+      out.actions += *replayed;
+    }
+  }
+  return out;
+}
+
 RoundReport AntiEntropy::RunOnce() {
   RoundReport report;
+  // One scan of this node's heads serves the comparison with every peer.
+  Result<std::vector<BlockHead>> heads = repository_.Heads();
+  if (!heads) {
+    ++report.failures;
+    if (events_.on_failure) {
+      events_.on_failure("listing this node's blocks: " + heads.error().ToString());
+    }
+    if (events_.on_round) {
+      events_.on_round(report);
+    }
+    return report;
+  }
   std::set<BlockId> behind;  // a block several peers are ahead on is repaired once
   for (const std::string& peer : peers_.Peers()) {
-    Result<std::vector<BlockId>> ahead = Compare(peer, report);
+    Result<std::vector<BlockId>> ahead = Compare(peer, *heads, report);
     if (!ahead) {
       ++report.failures;
       if (events_.on_failure) {
@@ -112,24 +150,110 @@ RoundReport AntiEntropy::RunOnce() {
     behind.insert(ahead->begin(), ahead->end());
   }
   report.blocks_behind = behind.size();
-  size_t tried = 0;
-  for (const BlockId& id : behind) {
-    if (tried++ == options_.max_repairs_per_round) {
-      break;
-    }
-    Result<size_t> replayed = RepairBlock(id);
-    if (!replayed) {
-      ++report.failures;
-      if (events_.on_failure) {
-        events_.on_failure("repairing block " + id + ": " + replayed.error().ToString());
-      }
-    } else if (*replayed > 0) {
-      ++report.blocks_repaired;
-      report.actions_replayed += *replayed;
-    }
-  }
+  const Repaired done = RepairEach(behind, options_.max_repairs_per_round);
+  report.blocks_repaired = done.blocks;
+  report.actions_replayed = done.actions;
+  report.failures += done.failures;
   if (events_.on_round) {
     events_.on_round(report);
+  }
+  return report;
+}
+
+size_t AntiEntropy::RequestRepair(const std::vector<BlockId>& block_ids) {
+  size_t queued = 0;
+  {
+    std::lock_guard lock(loop_mu_);
+    for (const BlockId& id : block_ids) {
+      if (requested_.count(id) != 0) {
+        continue;
+      }
+      if (requested_.size() >= options_.max_queued_repairs) {
+        ++dropped_;
+        continue;
+      }
+      requested_.insert(id);
+      ++queued;
+    }
+  }
+  if (queued > 0) {
+    loop_cv_.notify_all();
+  }
+  return queued;
+}
+
+void AntiEntropy::ReportBehind(const std::string& peer, const std::vector<BlockId>& block_ids) {
+  using Clock = std::chrono::steady_clock;
+  const auto now = Clock::now();
+  const auto window = std::chrono::milliseconds(options_.hint_window_ms);
+  std::vector<BlockId> mine;
+  bool queued = false;
+  {
+    std::lock_guard lock(loop_mu_);
+    if (reported_.size() >= options_.max_queued_repairs) {  // forget what is past its window
+      std::erase_if(reported_, [&](const auto& entry) { return now - entry.second >= window; });
+    }
+    for (const BlockId& id : block_ids) {
+      auto key = std::make_pair(peer, id);
+      auto last = reported_.find(key);
+      if (last != reported_.end() && now - last->second < window) {
+        continue;
+      }
+      if (peer == self_) {
+        mine.push_back(id);
+      } else if (hints_queued_ >= options_.max_queued_repairs) {
+        ++dropped_;
+        continue;
+      } else if (hints_[peer].insert(id).second) {
+        ++hints_queued_;
+        queued = true;
+      }
+      reported_[key] = now;
+    }
+  }
+  if (!mine.empty()) {
+    RequestRepair(mine);
+  }
+  if (queued) {
+    loop_cv_.notify_all();
+  }
+}
+
+ReadRepairReport AntiEntropy::RunRequested() {
+  ReadRepairReport report;
+  std::set<BlockId> repair;
+  std::map<std::string, std::set<BlockId>> hints;
+  {
+    std::lock_guard lock(loop_mu_);
+    repair.swap(requested_);
+    hints.swap(hints_);
+    hints_queued_ = 0;
+    report.dropped = std::exchange(dropped_, 0);
+  }
+  for (const auto& [peer, ids] : hints) {
+    const std::vector<BlockId> all(ids.begin(), ids.end());
+    for (size_t at = 0; at < all.size(); at += wire::kMaxRepairBlocks) {
+      const size_t end = std::min(all.size(), at + wire::kMaxRepairBlocks);
+      const std::vector<BlockId> some(all.begin() + static_cast<std::ptrdiff_t>(at),
+                                      all.begin() + static_cast<std::ptrdiff_t>(end));
+      Result<uint64_t> queued = peers_.RequestRepair(peer, some);
+      if (!queued) {
+        ++report.failures;
+        if (events_.on_failure) {
+          events_.on_failure("asking " + peer + " to repair " + std::to_string(all.size() - at) +
+                             " block(s): " + queued.error().ToString());
+        }
+        break;  // the rest would fail the same way; a later read reports them again
+      }
+      report.hints_sent += some.size();
+    }
+  }
+  const Repaired done = RepairEach(repair, repair.size());
+  report.blocks_repaired = done.blocks;
+  report.actions_replayed = done.actions;
+  report.failures += done.failures;
+  if (events_.on_read_repair) {
+    events_.on_read_repair(report);
   }
   return report;
 }
@@ -222,19 +346,40 @@ Result<size_t> AntiEntropy::RepairBlock(const BlockId& block_id) {
 
 void AntiEntropy::Start() {
   std::lock_guard lock(loop_mu_);
-  if (loop_.joinable() || options_.interval_ms <= 0) {
+  if (loop_.joinable()) {
     return;
   }
   stopping_ = false;
-  loop_ = std::thread([this] {
-    std::unique_lock lock(loop_mu_);
-    while (!loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
-                              [this] { return stopping_; })) {
-      lock.unlock();
-      RunOnce();
-      lock.lock();
+  loop_ = std::thread([this] { Loop(); });
+}
+
+void AntiEntropy::Loop() {
+  using Clock = std::chrono::steady_clock;
+  const bool rounds = options_.interval_ms > 0;
+  const auto interval = std::chrono::milliseconds(options_.interval_ms);
+  auto next_round = Clock::now() + interval;
+  auto woken = [this] { return stopping_ || !requested_.empty() || !hints_.empty(); };
+  std::unique_lock lock(loop_mu_);
+  while (true) {
+    if (rounds) {
+      loop_cv_.wait_until(lock, next_round, woken);
+    } else {
+      loop_cv_.wait(lock, woken);
     }
-  });
+    if (stopping_) {
+      return;
+    }
+    const bool requested = !requested_.empty() || !hints_.empty();
+    lock.unlock();
+    if (requested) {
+      RunRequested();
+    }
+    if (rounds && Clock::now() >= next_round) {
+      RunOnce();
+      next_round = Clock::now() + interval;
+    }
+    lock.lock();
+  }
 }
 
 void AntiEntropy::Stop() {

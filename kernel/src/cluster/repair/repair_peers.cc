@@ -53,4 +53,17 @@ Result<std::vector<transactor::ActionTransforms>> MembershipRepairPeers::History
   return peers_.HistoryOf(peer, block_id, after_rev);
 }
 
+Result<uint64_t> MembershipRepairPeers::RequestRepair(const std::string& peer,
+                                                     const std::vector<block::BlockId>& block_ids) {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      block::Value reply, peers_.Call(peer, wire::MessageType::kRepoRepair,
+                                      wire::RepoRepairToPayload(block_ids),
+                                      wire::MessageType::kRepoRepairOk));
+  Result<uint64_t> queued = wire::RepoRepairOkFromPayload(reply);
+  if (!queued) {
+    return queued.error().WithContext("repo.repair.ok from " + peer);
+  }
+  return queued;
+}
+
 }  // namespace optimystic::cluster::repair

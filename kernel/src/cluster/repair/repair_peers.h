@@ -2,7 +2,8 @@
 // RepairPeers: how anti-entropy reaches the other replicas (SPEC.md §7.5): who they are, where a
 // block is placed, and three questions to one peer: its digests of the blocks it shares with this
 // node ("repo.digest"), its heads of some blocks ("repo.heads"), and its committed history of a
-// block ("repo.history"). The node implements it over its membership and transport
+// block ("repo.history"); and one request, that a peer found behind repair some blocks
+// ("repo.repair", read repair). The node implements it over its membership and transport
 // (MembershipRepairPeers); tests over in-process nodes.
 // Thread-safety: every method may be called from any thread at once.
 // Errors: ClusterFor is Unavailable while the cluster forms; the questions fail as a WireCall does
@@ -34,6 +35,9 @@ class RepairPeers {
       const std::string& peer, const wire::HeadsRequest& request) = 0;
   virtual Result<std::vector<transactor::ActionTransforms>> HistoryOf(
       const std::string& peer, const block::BlockId& block_id, uint64_t after_rev) = 0;
+  // Asks `peer` to repair `block_ids` (at most wire::kMaxRepairBlocks); how many it queued.
+  virtual Result<uint64_t> RequestRepair(const std::string& peer,
+                                         const std::vector<block::BlockId>& block_ids) = 0;
 };
 
 // The node's RepairPeers, over the consensus peers' membership and transport.
@@ -50,6 +54,8 @@ class MembershipRepairPeers final : public RepairPeers {
       const std::string& peer, const wire::HeadsRequest& request) override;
   Result<std::vector<transactor::ActionTransforms>> HistoryOf(
       const std::string& peer, const block::BlockId& block_id, uint64_t after_rev) override;
+  Result<uint64_t> RequestRepair(const std::string& peer,
+                                 const std::vector<block::BlockId>& block_ids) override;
 
  private:
   consensus::MembershipPeers& peers_;

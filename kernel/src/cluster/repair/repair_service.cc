@@ -24,7 +24,8 @@ Status CheckAsker(const wire::Envelope& request, const std::string& peer) {
 
 Status RepairService::RegisterWith(wire::MessageDispatcher& dispatcher) noexcept {
   OPTIMYSTIC_RETURN_IF_ERROR(dispatcher.Register(MessageType::kRepoDigest, *this));
-  return dispatcher.Register(MessageType::kRepoHeads, *this);
+  OPTIMYSTIC_RETURN_IF_ERROR(dispatcher.Register(MessageType::kRepoHeads, *this));
+  return dispatcher.Register(MessageType::kRepoRepair, *this);
 }
 
 Result<wire::Reply> RepairService::Handle(const wire::Envelope& request) noexcept {
@@ -45,6 +46,14 @@ Result<wire::Reply> RepairService::Handle(const wire::Envelope& request) noexcep
       OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<core::repository::BlockHead> found,
                                   anti_entropy_.HeadsFor(heads));
       return wire::Reply{MessageType::kRepoHeadsOk, wire::RepoHeadsOkToPayload(found)};
+    }
+    case MessageType::kRepoRepair: {
+      // Queued, not run here: the repair asks other peers, which a request handler must not
+      // wait on.
+      OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<block::BlockId> ids,
+                                  wire::RepoRepairFromPayload(request.payload));
+      const uint64_t queued = anti_entropy_.RequestRepair(ids);
+      return wire::Reply{MessageType::kRepoRepairOk, wire::RepoRepairOkToPayload(queued)};
     }
     default:
       return Status::NotSupported("repair service: no handler for '" +

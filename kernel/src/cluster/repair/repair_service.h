@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// RepairService: the server side of "repo.digest" and "repo.heads" (docs/protocol.md
-// "Anti-entropy"): this node's digests and heads of the blocks it shares with the asking peer.
-// Only peers send them, and a peer asks for itself: a request without a sender, or whose `peer`
-// is not its sender, is refused.
+// RepairService: the server side of "repo.digest", "repo.heads" and "repo.repair"
+// (docs/protocol.md "Anti-entropy", "Read repair"): this node's digests and heads of the blocks
+// it shares with the asking peer, and the queueing of blocks a reader found behind here. Only
+// peers send them, and a peer asks for itself: a request without a sender, or whose `peer` is not
+// its sender, is refused.
 // Thread-safety: immutable once registered; requests may be served from any threads at once.
 // Errors: InvalidArgument for a payload that does not read (naming the member) or a `peer` that
 // is not the sender; Unavailable while the cluster forms; storage errors as they are.

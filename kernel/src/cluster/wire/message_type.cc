@@ -42,6 +42,8 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kRepoDigestOk, "repo.digest.ok"},
     {MessageType::kRepoHeads, "repo.heads"},
     {MessageType::kRepoHeadsOk, "repo.heads.ok"},
+    {MessageType::kRepoRepair, "repo.repair"},
+    {MessageType::kRepoRepairOk, "repo.repair.ok"},
 }};
 
 }  // namespace

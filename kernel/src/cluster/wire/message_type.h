@@ -53,10 +53,13 @@ enum class MessageType : uint8_t {
   kRepoDigestOk = 30,  // "repo.digest.ok": {digests}
   kRepoHeads = 31,     // "repo.heads": {peer, buckets, of, blockIds}
   kRepoHeadsOk = 32,   // "repo.heads.ok": {heads}
+  // Read repair (SPEC.md §7.5): a reader asks a replica it found behind to repair blocks.
+  kRepoRepair = 33,    // "repo.repair": {blockIds}
+  kRepoRepairOk = 34,  // "repo.repair.ok": {queued}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 33;
+inline constexpr size_t kMessageTypeCount = 35;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

@@ -111,6 +111,7 @@ constexpr const char* kPeerKey = "peer";
 constexpr const char* kBucketsKey = "buckets";
 constexpr const char* kOfKey = "of";
 constexpr const char* kDigestsKey = "digests";
+constexpr const char* kQueuedKey = "queued";
 // The members of the codec's Transforms form (block_format.md), counted before it is read.
 constexpr std::array<const char*, 3> kTransformsMembers = {"inserts", "updates", "deletes"};
 
@@ -1194,6 +1195,34 @@ Result<std::vector<core::repository::BlockHead>> RepoHeadsOkFromPayload(
       payload, "repo.heads.ok", kHeadsKey, [](const Value& v, const PayloadPath& at) {
         return ListAt<core::repository::BlockHead>(v, at, BlockHeadAt);
       });
+}
+
+Value RepoRepairToPayload(const std::vector<BlockId>& block_ids) noexcept {
+  return Value::object({{kBlockIdsKey, TextArray(block_ids)}});
+}
+
+Result<std::vector<BlockId>> RepoRepairFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "repo.repair";
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(payload, kName));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      std::vector<BlockId> ids,
+      TextArrayMember(payload, kName, kBlockIdsKey, /*non_empty=*/true, kMaxRepairBlocks));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty()) {
+      return PayloadPath(kName).Member(kBlockIdsKey).Element(i).Error("empty block id");
+    }
+  }
+  return ids;
+}
+
+Value RepoRepairOkToPayload(uint64_t queued) noexcept {
+  return Value::object({{kQueuedKey, queued}});
+}
+
+Result<uint64_t> RepoRepairOkFromPayload(const Value& payload) noexcept {
+  constexpr const char* kName = "repo.repair.ok";
+  OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(payload, kName));
+  return Uint64Member(payload, kName, kQueuedKey);
 }
 
 }  // namespace optimystic::cluster::wire

@@ -289,4 +289,20 @@ block::Value RepoHeadsOkToPayload(const std::vector<core::repository::BlockHead>
 Result<std::vector<core::repository::BlockHead>> RepoHeadsOkFromPayload(
     const block::Value& payload) noexcept;
 
+// ---- Read repair (SPEC.md §7.5, cluster/repair) ---------------------------------------------
+
+// The most blocks one "repo.repair" names.
+inline constexpr size_t kMaxRepairBlocks = 256;
+
+// "repo.repair": a reader found the receiver behind the block's other replicas; the receiver
+// queues each block for a repair, which it corroborates itself (the hint alone moves nothing).
+// Payload: {"blockIds": [text], 1 to kMaxRepairBlocks, each non-empty}.
+block::Value RepoRepairToPayload(const std::vector<transactor::BlockId>& block_ids) noexcept;
+Result<std::vector<transactor::BlockId>> RepoRepairFromPayload(const block::Value& payload) noexcept;
+
+// "repo.repair.ok": {"queued": u64}, how many of them were queued (the others already were, or
+// the queue was full).
+block::Value RepoRepairOkToPayload(uint64_t queued) noexcept;
+Result<uint64_t> RepoRepairOkFromPayload(const block::Value& payload) noexcept;
+
 }  // namespace optimystic::cluster::wire

@@ -330,7 +330,7 @@ class SchemaReader {
     OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"replication", "virtual_nodes", "seeds", "advertise",
                                             "probe_interval_ms", "down_after_ms",
                                             "promise_quorum", "round_timeout_ms",
-                                            "anti_entropy_ms"}));
+                                            "anti_entropy_ms", "read_repair"}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         config_.cluster_replication,
         GetIntInRange(s, "replication", 1, 1, std::numeric_limits<uint32_t>::max()));
@@ -373,6 +373,7 @@ class SchemaReader {
     if (config_.cluster_anti_entropy_ms > 0 && config_.cluster_anti_entropy_ms < 100) {
       return s.Get("anti_entropy_ms").Error("must be 0 (off) or at least 100");
     }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_read_repair, s.GetBool("read_repair", true));
     return Status::Ok();
   }
 
@@ -532,7 +533,8 @@ std::string PrintNodeConfig(const NodeConfig& config) {
            {"down_after_ms", Plain(std::to_string(config.cluster_down_after_ms))},
            {"promise_quorum", Plain(std::to_string(config.cluster_promise_quorum))},
            {"round_timeout_ms", Plain(std::to_string(config.cluster_round_timeout_ms))},
-           {"anti_entropy_ms", Plain(std::to_string(config.cluster_anti_entropy_ms))}});
+           {"anti_entropy_ms", Plain(std::to_string(config.cluster_anti_entropy_ms))},
+           {"read_repair", Bool(config.cluster_read_repair)}});
   if (!config.cluster_advertise.empty()) {
     cluster.children.emplace_back("advertise", Plain(config.cluster_advertise));
   }

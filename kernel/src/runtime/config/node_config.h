@@ -71,6 +71,9 @@ struct NodeConfig {
   // Between anti-entropy rounds (replication > 1): each compares block digests with every
   // reachable peer and repairs what this node is behind on. 0: no rounds.
   int64_t cluster_anti_entropy_ms = 30'000;
+  // Read repair (replication > 1): a replicated get that finds a replica behind asks it to
+  // repair the block from its other replicas.
+  bool cluster_read_repair = true;
 
   // The whole effective document (file + overrides), for plugin settings and --print-config.
   std::shared_ptr<const SettingsNode> root;

@@ -61,6 +61,8 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
       {MessageType::kRepoDigestOk, "repo.digest.ok"},
       {MessageType::kRepoHeads, "repo.heads"},
       {MessageType::kRepoHeadsOk, "repo.heads.ok"},
+      {MessageType::kRepoRepair, "repo.repair"},
+      {MessageType::kRepoRepairOk, "repo.repair.ok"},
   };
   size_t number = 13;
   for (const auto& [type, name] : peer) {
@@ -68,7 +70,7 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
     EXPECT_EQ(MessageTypeName(type), name);
     EXPECT_EQ(ParseMessageType(name), type);
   }
-  EXPECT_EQ(kMessageTypeCount, 33u);
+  EXPECT_EQ(kMessageTypeCount, 35u);
 }
 
 TEST(MessageType, UnknownNameIsNullopt) {

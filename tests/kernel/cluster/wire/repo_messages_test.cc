@@ -694,5 +694,30 @@ TEST(RepoMessages, DigestAndHeadsOutOfRangeAreRefused) {
   ExpectRefused(RepoHeadsOkFromPayload(head), "repo.heads.ok payload member 'heads[0].rev'");
 }
 
+
+// ---- Read repair ---------------------------------------------------------------------------
+
+TEST(RepoMessages, RepairRoundTripsAndIsBounded) {
+  const std::vector<BlockId> ids = {"b1", std::string("b\0/2", 4)};
+  Result<std::vector<BlockId>> back = RepoRepairFromPayload(RepoRepairToPayload(ids));
+  ASSERT_TRUE(back.has_value()) << back.status().ToString();
+  EXPECT_EQ(*back, ids);
+  Result<uint64_t> queued = RepoRepairOkFromPayload(RepoRepairOkToPayload(7));
+  ASSERT_TRUE(queued.has_value()) << queued.status().ToString();
+  EXPECT_EQ(*queued, 7u);
+
+  ExpectRefused(RepoRepairFromPayload(RepoRepairToPayload({})),
+                "repo.repair payload member 'blockIds': empty");
+  ExpectRefused(RepoRepairFromPayload(RepoRepairToPayload({"b1", ""})),
+                "repo.repair payload member 'blockIds[1]': empty block id");
+  ExpectRefused(
+      RepoRepairFromPayload(RepoRepairToPayload(std::vector<BlockId>(kMaxRepairBlocks + 1, "b"))),
+      "repo.repair payload member 'blockIds': 257 elements exceed the limit of 256");
+  ExpectRefused(RepoRepairFromPayload(Value::object({})),
+                "repo.repair payload member 'blockIds': missing");
+  ExpectRefused(RepoRepairOkFromPayload(Value::object({{"queued", "two"}})),
+                "repo.repair.ok payload member 'queued'");
+}
+
 }  // namespace
 }  // namespace optimystic::cluster::wire

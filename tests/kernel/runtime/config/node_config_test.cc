@@ -78,6 +78,7 @@ void ExpectSameConfig(const NodeConfig& a, const NodeConfig& b) {
   EXPECT_EQ(a.cluster_probe_interval_ms, b.cluster_probe_interval_ms);
   EXPECT_EQ(a.cluster_down_after_ms, b.cluster_down_after_ms);
   EXPECT_EQ(a.cluster_anti_entropy_ms, b.cluster_anti_entropy_ms);
+  EXPECT_EQ(a.cluster_read_repair, b.cluster_read_repair);
   EXPECT_TRUE(
       SameContent(Subtree(a, {"storage", "settings"}), Subtree(b, {"storage", "settings"})));
   EXPECT_TRUE(
@@ -126,7 +127,8 @@ constexpr std::string_view kFull =
     "  advertise: tcp://10.0.0.9:7400\n"
     "  probe_interval_ms: 250\n"
     "  down_after_ms: 1500\n"
-    "  anti_entropy_ms: 5000\n";
+    "  anti_entropy_ms: 5000\n"
+    "  read_repair: false\n";
 
 TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   auto config = Parse(kMinimal);
@@ -149,6 +151,7 @@ TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config->cluster_virtual_nodes, 128u);
   EXPECT_TRUE(config->cluster_seeds.empty());
   EXPECT_EQ(config->cluster_anti_entropy_ms, 30'000);
+  EXPECT_TRUE(config->cluster_read_repair);
   EXPECT_FALSE(config->StorageSettings().present());
   EXPECT_EQ(config->StorageSettings().path(), "storage.settings");
   EXPECT_FALSE(config->TransportSettings().present());
@@ -182,6 +185,7 @@ TEST(NodeConfig, ReadsEveryKey) {
   EXPECT_EQ(config->cluster_probe_interval_ms, 250);
   EXPECT_EQ(config->cluster_down_after_ms, 1500);
   EXPECT_EQ(config->cluster_anti_entropy_ms, 5000);
+  EXPECT_FALSE(config->cluster_read_repair);
 }
 
 TEST(NodeConfig, PromiseQuorumDefaultsToThreeQuartersOfTheCluster) {
@@ -230,6 +234,8 @@ TEST(NodeConfig, ClusterSettingsThatCannotWorkAreRefused) {
               HasSubstr("cluster.anti_entropy_ms: must be 0 (off) or at least 100"));
   EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {anti_entropy_ms: -1}\n")),
               HasSubstr("cluster.anti_entropy_ms: expected an integer from 0 to 86400000"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {read_repair: sometimes}\n")),
+              HasSubstr("cluster.read_repair"));
 }
 
 TEST(NodeConfig, PluginSettingsViewsNameFileLineAndPath) {
