@@ -16,12 +16,10 @@
 #include "core/repository/repository_format.h"
 #include "storage/file/file_storage_engine.h"
 #include "storage/rocksdb/rocksdb_storage_engine.h"
-#include "support/settings_nodes.h"
 #include "support/run_checks.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
-#include "support/test_host.h"
-#include "transport/tcp/tcp_transport_factory.h"
+#include "support/tcp_test_transport.h"
 
 #include <gtest/gtest.h>
 
@@ -515,15 +513,9 @@ TEST_F(CliNodeBadInputTest, UnknownCollectionsAndWrongTypesAreRefusedByTheNode) 
 // cannot produce go through the client library it is built on; the node's refusals come back
 // with its code and message, and the CLI still gets answers afterwards.
 TEST_F(CliNodeBadInputTest, UnknownActionTypesAndInvalidPayloadsAreRefusedByTheNode) {
-  test::TestHost host;
-  plugins::transport_tcp::TcpTransportFactory factory;
-  std::vector<config::SettingsEntry> entries;
-  entries.emplace_back("threads", test::SettingsScalar("1", "cli node test"));
-  const config::SettingsNode node = test::SettingsMap(std::move(entries), "cli node test");
-  const config::Settings settings(&node, "transport.settings", "cli node test");
-  Result<std::unique_ptr<transport::Transport>> transport = factory.Create(settings, host);
-  ASSERT_TRUE(transport.has_value()) << transport.status().ToString();
-  client::Client client(**transport, url_);
+  test::TcpTestTransport transport("cli node test");
+  ASSERT_TRUE(transport.ok()) << transport.status().ToString();
+  client::Client client(*transport, url_);
   using collections::Action;
   const auto act = [&](std::string_view collection, std::string_view type, std::string action_type,
                        Value data) {
@@ -550,7 +542,7 @@ TEST_F(CliNodeBadInputTest, UnknownActionTypesAndInvalidPayloadsAreRefusedByTheN
                  "unknown collection type nosuchtype");
   expect_refused(client.Query("users", "tree", "scan", Value::object()), StatusCode::kNotFound,
                  "tree: unknown query 'scan'");
-  EXPECT_TRUE((*transport)->Close().ok());
+  EXPECT_TRUE(transport->Close().ok());
 
   // Nothing was committed, and no collection was created by a refused act.
   EXPECT_EQ(Cli({"tree", "range", "users"}).out, "alice\t{\"name\":\"Alice\"}\n");

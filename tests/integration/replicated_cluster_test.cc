@@ -10,16 +10,13 @@
 // - a node that missed writes while down is brought forward by anti-entropy alone, or by read
 //   repair alone when reads find it behind.
 #include <optimystic/block/value.h>
-#include <optimystic/config/settings.h>
 
 #include "cluster/consensus/record.h"
 #include "cluster/identity/node_key.h"
 #include "cluster/wire/repo_messages.h"
 #include "cluster/wire/wire_call.h"
 #include "integration/cluster_nodes.h"
-#include "support/settings_nodes.h"
-#include "support/test_host.h"
-#include "transport/tcp/tcp_transport_factory.h"
+#include "support/tcp_test_transport.h"
 
 #include <gtest/gtest.h>
 
@@ -158,15 +155,7 @@ TEST_F(ReplicatedCluster, AKilledNodeStopsNoWriteLosesNothingAndCatchesUpAfterAR
 // A tcp client transport of this process, to speak the peer protocol to a node.
 class Forger {
  public:
-  Forger() {
-    std::vector<config::SettingsEntry> entries;
-    entries.emplace_back("threads", test::SettingsScalar("1", "forger"));
-    const config::SettingsNode node = test::SettingsMap(std::move(entries), "forger");
-    const config::Settings settings(&node, "transport.settings", "forger");
-    auto made = factory_.Create(settings, host_);
-    EXPECT_TRUE(made.has_value()) << made.status().ToString();
-    if (made.has_value()) transport_ = std::move(*made);
-  }
+  Forger() { EXPECT_TRUE(transport_.ok()) << transport_.status().ToString(); }
 
   Result<Value> Send(const std::string& url, const cluster::wire::ClusterRecord& record,
                      const std::string& sender) {
@@ -184,9 +173,7 @@ class Forger {
   }
 
  private:
-  test::TestHost host_;
-  plugins::transport_tcp::TcpTransportFactory factory_;
-  std::unique_ptr<transport::Transport> transport_;
+  test::TcpTestTransport transport_{"forger"};
   uint64_t request_id_ = 0;
 };
 
