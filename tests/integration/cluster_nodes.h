@@ -125,6 +125,7 @@ class ClusterNodes : public ::testing::Test {
   // Starts node `i`, with `extra` arguments after NodeArgs' (e.g. "--set", "key=value").
   void StartNode(int i, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = NodeArgs(i);
+    args.insert(args.end(), every_node_args_.begin(), every_node_args_.end());
     args.insert(args.end(), extra.begin(), extra.end());
     nodes_[i] = std::make_unique<Subprocess>(std::move(args));
     ASSERT_TRUE(nodes_[i]->Start());
@@ -211,6 +212,7 @@ class ClusterNodes : public ::testing::Test {
   std::vector<CertFiles> node_tls_;
   std::optional<CertFiles> client_tls_;
   std::vector<std::unique_ptr<Subprocess>> nodes_;
+  std::vector<std::string> every_node_args_;  // appended to each node's command line
 };
 
 }  // namespace optimystic::test

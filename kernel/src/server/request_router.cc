@@ -67,6 +67,9 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
   if (peers.repair != nullptr) {
     OPTIMYSTIC_RETURN_IF_ERROR(peers.repair->RegisterWith(*router->dispatcher_));
   }
+  if (peers.faults != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(peers.faults->RegisterWith(*router->dispatcher_));
+  }
   return router;
 }
 

@@ -39,6 +39,7 @@
 #include "cluster/wire/message_dispatcher.h"
 #include "runtime/services/client_service.h"
 #include "runtime/services/database.h"
+#include "server/fault_injection.h"
 
 namespace optimystic::server {
 
@@ -62,6 +63,8 @@ struct PeerServices {
   cluster::membership::MembersService* members = nullptr;
   cluster::consensus::ConsensusService* consensus = nullptr;
   cluster::repair::RepairService* repair = nullptr;
+  // "debug.faults" (fault injection; not a peer service, but served the same way).
+  FaultInjectionService* faults = nullptr;
 };
 
 class RequestRouter final : public transport::RequestHandler {

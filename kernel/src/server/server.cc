@@ -187,6 +187,13 @@ Status Server::CreateTransport() {
   if (!transport)
     return transport.error().WithContext("open transport." + config_.transport_plugin);
   transport_ = std::move(*transport);
+  if (config_.fault_injection) {
+    logger_.Log(logging::LogLevel::kWarn,
+                "fault injection is on (node.fault_injection): peer links can be cut at runtime");
+    auto faulty = std::make_unique<FaultInjectingTransport>(std::move(transport_));
+    fault_transport_ = faulty.get();
+    transport_ = std::move(faulty);
+  }
   return Status::Ok();
 }
 
@@ -228,6 +235,7 @@ Status Server::Listen(StartInfo& info) {
   members_service_ = std::make_unique<cluster::membership::MembersService>(*membership_);
   consensus_service_ = std::make_unique<cluster::consensus::ConsensusService>(*member_);
   repair_service_ = std::make_unique<cluster::repair::RepairService>(*anti_entropy_);
+  fault_service_ = std::make_unique<FaultInjectionService>(fault_transport_);
   // Bytes of every request served and of its reply, by the request's type; one series per type
   // made here, so that serving only indexes an array.
   using Counters = std::array<metrics::Counter*, cluster::wire::kMessageTypeCount>;
@@ -264,7 +272,7 @@ Status Server::Listen(StartInfo& info) {
                 *view->ring, view->members, config_.cluster_replication, config_.cluster_seeds);
           },
           PeerServices{repo_service_.get(), members_service_.get(), consensus_service_.get(),
-                       repair_service_.get()},
+                       repair_service_.get(), fault_service_.get()},
           std::move(router_options)));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
@@ -708,6 +716,7 @@ void Server::Stop() {
   members_service_.reset();
   consensus_service_.reset();
   repair_service_.reset();
+  fault_service_.reset();
   local_repo_.reset();
   membership_.reset();
   transport_.reset();

@@ -131,6 +131,7 @@ class Server {
   SecureRandomSource random_;
   core::collection::LatchTable latches_;
   std::unique_ptr<transport::Transport> transport_;  // before what sends over it
+  FaultInjectingTransport* fault_transport_ = nullptr;  // transport_, when fault injection is on
   std::unique_ptr<core::repository::Repository> repository_;
   std::unique_ptr<cluster::network::LocalPeerRepo> local_repo_;
   std::unique_ptr<cluster::membership::Membership> membership_;
@@ -149,6 +150,7 @@ class Server {
   std::unique_ptr<cluster::membership::MembersService> members_service_;
   std::unique_ptr<cluster::consensus::ConsensusService> consensus_service_;
   std::unique_ptr<cluster::repair::RepairService> repair_service_;
+  std::unique_ptr<FaultInjectionService> fault_service_;
   std::unique_ptr<RequestRouter> handler_;
   bool started_ = false;
 };

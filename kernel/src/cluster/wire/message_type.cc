@@ -44,6 +44,8 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kRepoHeadsOk, "repo.heads.ok"},
     {MessageType::kRepoRepair, "repo.repair"},
     {MessageType::kRepoRepairOk, "repo.repair.ok"},
+    {MessageType::kDebugFaults, "debug.faults"},
+    {MessageType::kDebugFaultsOk, "debug.faults.ok"},
 }};
 
 }  // namespace

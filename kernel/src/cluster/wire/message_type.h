@@ -56,10 +56,13 @@ enum class MessageType : uint8_t {
   // Read repair (SPEC.md §7.5): a reader asks a replica it found behind to repair blocks.
   kRepoRepair = 33,    // "repo.repair": {blockIds}
   kRepoRepairOk = 34,  // "repo.repair.ok": {queued}
+  // Fault injection (node.fault_injection, docs/faults.md): the peers this node is cut off from.
+  kDebugFaults = 35,    // "debug.faults": {cut}
+  kDebugFaultsOk = 36,  // "debug.faults.ok": {cut}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 35;
+inline constexpr size_t kMessageTypeCount = 37;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

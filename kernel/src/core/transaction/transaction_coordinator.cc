@@ -13,6 +13,7 @@ using transactor::StaleFailure;
 namespace {
 
 constexpr char kCommitFailed[] = "Transaction commit failed";
+constexpr char kOutcomeUnknown[] = "Transaction outcome unknown";
 
 // What a refusal says, for messages: its reason, else what it found.
 std::string FailureReason(const StaleFailure& f) {
@@ -341,6 +342,17 @@ std::optional<TransactionCoordinator::Attempt> TransactionCoordinator::PendAll(
   return std::nullopt;
 }
 
+bool TransactionCoordinator::CommittedDespiteError(const Transaction& transaction,
+                                                   const Part& part) {
+  Result<std::vector<transactor::BlockActionStatus>> status =
+      transactor_.GetStatus({transactor::ActionBlocks{{part.tail_id}, transaction.id}});
+  if (!status || status->empty() || status->front().statuses.empty()) {
+    return false;
+  }
+  const transactor::ActionStatus s = status->front().statuses.front();
+  return s == transactor::ActionStatus::kCommitted || s == transactor::ActionStatus::kCheckpointed;
+}
+
 std::optional<TransactionCoordinator::Attempt> TransactionCoordinator::CommitAll(
     const Transaction& transaction, std::vector<Part>& parts) {
   for (Part& part : parts) {
@@ -354,10 +366,12 @@ std::optional<TransactionCoordinator::Attempt> TransactionCoordinator::CommitAll
     }
     std::optional<std::string> refused;
     Status error;
+    bool errored = false;
     for (uint32_t attempt = 0; attempt < kCommitTransientAttempts; ++attempt) {
       Result<transactor::CommitResult> committed = transactor_.Commit(request);
       if (!committed) {
-        error = committed.error();  // did not happen: try again
+        error = committed.error();  // may or may not have happened: try again
+        errored = true;
         continue;
       }
       if (const StaleFailure* failure = transactor::FailureOf(*committed)) {
@@ -366,6 +380,11 @@ std::optional<TransactionCoordinator::Attempt> TransactionCoordinator::CommitAll
         part.committed = true;
       }
       break;
+    }
+    // An attempt that failed in transit may have landed, and then the next is refused (the
+    // tail is taken, by this very commit): the tail says which.
+    if (!part.committed && errored && CommittedDespiteError(transaction, part)) {
+      part.committed = true;  // the commit was decided; only its answer was lost
     }
     if (part.committed) {
       continue;
@@ -381,8 +400,10 @@ std::optional<TransactionCoordinator::Attempt> TransactionCoordinator::CommitAll
         out.failed.push_back(p.id);
       }
     }
+    // A commit that failed in transit may have been decided anyway: say so, never "failed".
     const std::string why =
-        "collection " + part.id + ": " + (refused.has_value() ? *refused : error.ToString());
+        "collection " + part.id + ": " +
+        (refused.has_value() ? *refused : std::string(kOutcomeUnknown) + ": " + error.ToString());
     if (!out.committed.empty()) {
       out.kind = Attempt::Kind::kPartial;
       out.reason = why;
@@ -391,7 +412,8 @@ std::optional<TransactionCoordinator::Attempt> TransactionCoordinator::CommitAll
       out.kind = Attempt::Kind::kStaleLoss;
       out.reason = why;
     } else {
-      out.error = error.WithContext(std::string(kCommitFailed) + ": commit collection " + part.id);
+      out.error = Status::Unavailable(std::string(kOutcomeUnknown) + ": commit collection " +
+                                      part.id + ": " + std::string(error.message()));
     }
     return out;
   }

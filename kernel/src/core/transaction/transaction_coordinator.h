@@ -30,6 +30,10 @@
 //    apply twice);
 //  - InvalidArgument "Transaction commit failed: <reason>" for a pend the transactor refused
 //    without a conflict (a hard rejection);
+//  - Unavailable "Transaction outcome unknown: commit collection <id>: <error>" when the first
+//    collection's commit failed in transit and its tail does not show it committed: it may
+//    still have been decided (a partial landing names such a collection in its reason the same
+//    way, "collection <id>: Transaction outcome unknown: ...");
 //  - transactor, storage and update errors, with "Transaction commit failed: " context.
 #pragma once
 
@@ -131,6 +135,9 @@ class TransactionCoordinator final {
   Status Stage(const Transaction& transaction, std::vector<Part>& parts);
   // Step 6. nullopt when every part pended; else the attempt's failed outcome (parts restored).
   std::optional<Attempt> PendAll(const Transaction& transaction, std::vector<Part>& parts);
+  // Whether `part`'s commit, which failed in transit, was decided all the same: its log tail
+  // holds the transaction committed.
+  bool CommittedDespiteError(const Transaction& transaction, const Part& part);
   // Step 7: commits until the first failure; returns its reason or error (nullopt: all).
   std::optional<Attempt> CommitAll(const Transaction& transaction, std::vector<Part>& parts);
   // Step 8 for one committed part.

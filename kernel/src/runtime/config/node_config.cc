@@ -241,7 +241,7 @@ class SchemaReader {
 
  private:
   Status ReadNode(const Settings& s) {
-    OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"id", "data_dir", "log_level"}));
+    OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"id", "data_dir", "log_level", "fault_injection"}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.node_id, s.GetString("id", ""));
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::string data_dir, s.RequireString("data_dir"));
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.data_dir,
@@ -252,6 +252,7 @@ class SchemaReader {
           .Error("unknown log level '" + level +
                  "' (allowed: trace, debug, info, warn, error, off)");
     }
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.fault_injection, s.GetBool("fault_injection", false));
     return Status::Ok();
   }
 
@@ -511,7 +512,8 @@ std::string PrintNodeConfig(const NodeConfig& config) {
   SettingsNode document = Map({
       {"node", Map({{"id", Plain(config.node_id)},
                     {"data_dir", Plain(config.data_dir)},
-                    {"log_level", Plain(std::string(logging::LogLevelName(config.log_level)))}})},
+                    {"log_level", Plain(std::string(logging::LogLevelName(config.log_level)))},
+                    {"fault_injection", Bool(config.fault_injection)}})},
       {"plugins", Map({{"dirs", List(config.plugin_dirs)},
                        {"include_builtin", Bool(config.include_builtin_plugins)}})},
       {"storage", std::move(storage)},

@@ -36,6 +36,8 @@ struct NodeConfig {
   std::string node_id;   // empty: generated once and kept in <data_dir>/peer_id
   std::string data_dir;  // absolute
   logging::LogLevel log_level = logging::LogLevel::kInfo;
+  // Testing only (docs/faults.md): peer links can be cut at runtime ("debug.faults").
+  bool fault_injection = false;
 
   // plugins
   std::vector<std::string> plugin_dirs;  // absolute, in order

@@ -63,6 +63,8 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
       {MessageType::kRepoHeadsOk, "repo.heads.ok"},
       {MessageType::kRepoRepair, "repo.repair"},
       {MessageType::kRepoRepairOk, "repo.repair.ok"},
+      {MessageType::kDebugFaults, "debug.faults"},
+      {MessageType::kDebugFaultsOk, "debug.faults.ok"},
   };
   size_t number = 13;
   for (const auto& [type, name] : peer) {
@@ -70,7 +72,7 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
     EXPECT_EQ(MessageTypeName(type), name);
     EXPECT_EQ(ParseMessageType(name), type);
   }
-  EXPECT_EQ(kMessageTypeCount, 35u);
+  EXPECT_EQ(kMessageTypeCount, 37u);
 }
 
 TEST(MessageType, UnknownNameIsNullopt) {

@@ -311,7 +311,52 @@ TEST_F(CoordinatorTest, TransientCommitErrorsAreRetriedThreeTimes) {
   EXPECT_TRUE(sleeps_.empty());
 }
 
-TEST_F(CoordinatorTest, CommitErrorThatPersistsWithNothingCommittedFails) {
+TEST_F(CoordinatorTest, ACommitWhoseRepliesWereLostIsFoundCommitted) {
+  CommitHookTransactor hook(transactor_);
+  int a_calls = 0;
+  hook.on_commit = [&](const transactor::CommitRequest& request)
+      -> std::optional<Result<transactor::CommitResult>> {
+    if (IsTx(request.action_id) && a_calls < static_cast<int>(kCommitTransientAttempts)) {
+      if (a_calls++ == 0) (void)transactor_.Commit(request);  // it lands; the reply is lost
+      return Result<transactor::CommitResult>(Status::Unavailable("reply lost"));
+    }
+    return std::nullopt;
+  };
+  auto coordinator = MakeCoordinator(hook);
+  TransactionResult result = coordinator->Execute(engine_, TwoStatements(), StampOptions{});
+  ASSERT_TRUE(result.success) << result.error.ToString();
+  EXPECT_EQ(result.committed_collections, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Entries("a").size(), 2u);
+  EXPECT_EQ(Entries("b").size(), 2u);
+}
+
+TEST_F(CoordinatorTest, ACommitRefusedAfterItsLostReplyIsFoundCommitted) {
+  // The first attempt lands and its reply is lost; the second finds the tail taken, by itself.
+  // Counted as a failure, b's add would be applied again by a retry, or reported as not landed.
+  CommitHookTransactor hook(transactor_);
+  int tx_calls = 0;
+  hook.on_commit = [&](const transactor::CommitRequest& request)
+      -> std::optional<Result<transactor::CommitResult>> {
+    if (!IsTx(request.action_id)) return std::nullopt;
+    ++tx_calls;
+    if (tx_calls == 2) {  // b's first commit (a committed first): it lands, its reply is lost
+      (void)transactor_.Commit(request);
+      return Result<transactor::CommitResult>(Status::Unavailable("reply lost"));
+    }
+    if (tx_calls == 3) {  // b's second: a peer that took the first says the tail is taken
+      return Result<transactor::CommitResult>(transactor::CommitResult(
+          transactor::StaleFailure{std::string("tail taken"), {}, {}, std::nullopt, std::nullopt}));
+    }
+    return std::nullopt;
+  };
+  auto coordinator = MakeCoordinator(hook);
+  TransactionResult result = coordinator->Execute(engine_, TwoStatements(), StampOptions{});
+  ASSERT_TRUE(result.success) << result.error.ToString();
+  EXPECT_EQ(result.committed_collections, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Entries("b").size(), 2u) << "b holds the transaction once";
+}
+
+TEST_F(CoordinatorTest, CommitErrorThatPersistsWithNothingCommittedIsAnUnknownOutcome) {
   CommitHookTransactor hook(transactor_);
   hook.on_commit = [&](const transactor::CommitRequest& request)
       -> std::optional<Result<transactor::CommitResult>> {
@@ -324,7 +369,7 @@ TEST_F(CoordinatorTest, CommitErrorThatPersistsWithNothingCommittedFails) {
   TransactionResult result = coordinator->Execute(engine_, TwoStatements(), StampOptions{});
   EXPECT_FALSE(result.success);
   EXPECT_EQ(result.error.code(), StatusCode::kUnavailable);
-  EXPECT_EQ(result.error.message(), "Transaction commit failed: commit collection a: link down");
+  EXPECT_EQ(result.error.message(), "Transaction outcome unknown: commit collection a: link down");
   EXPECT_TRUE(result.committed_collections.empty());
   EXPECT_EQ(result.failed_collections, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(hook.commits.size(), kCommitTransientAttempts);

@@ -79,6 +79,7 @@ void ExpectSameConfig(const NodeConfig& a, const NodeConfig& b) {
   EXPECT_EQ(a.cluster_down_after_ms, b.cluster_down_after_ms);
   EXPECT_EQ(a.cluster_anti_entropy_ms, b.cluster_anti_entropy_ms);
   EXPECT_EQ(a.cluster_read_repair, b.cluster_read_repair);
+  EXPECT_EQ(a.fault_injection, b.fault_injection);
   EXPECT_TRUE(
       SameContent(Subtree(a, {"storage", "settings"}), Subtree(b, {"storage", "settings"})));
   EXPECT_TRUE(
@@ -152,6 +153,7 @@ TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   EXPECT_TRUE(config->cluster_seeds.empty());
   EXPECT_EQ(config->cluster_anti_entropy_ms, 30'000);
   EXPECT_TRUE(config->cluster_read_repair);
+  EXPECT_FALSE(config->fault_injection);
   EXPECT_FALSE(config->StorageSettings().present());
   EXPECT_EQ(config->StorageSettings().path(), "storage.settings");
   EXPECT_FALSE(config->TransportSettings().present());
@@ -186,6 +188,9 @@ TEST(NodeConfig, ReadsEveryKey) {
   EXPECT_EQ(config->cluster_down_after_ms, 1500);
   EXPECT_EQ(config->cluster_anti_entropy_ms, 5000);
   EXPECT_FALSE(config->cluster_read_repair);
+  auto faulty = Parse("node: {data_dir: /d, fault_injection: true}\nstorage: {plugin: memory}\n");
+  ASSERT_TRUE(faulty) << ErrorOf(faulty);
+  EXPECT_TRUE(faulty->fault_injection);
 }
 
 TEST(NodeConfig, PromiseQuorumDefaultsToThreeQuartersOfTheCluster) {
@@ -330,7 +335,7 @@ TEST(NodeConfig, UnknownKeysListTheAllowedOnes) {
             "node.yaml:5:1: storgae: unknown key 'storgae' (allowed: node, plugins, storage, "
             "transport, metrics, collections, cluster)");
   EXPECT_EQ(ErrorOf(Parse("node:\n  data_dir: /d\n  colour: red\nstorage: {plugin: memory}\n")),
-            "node.yaml:3:11: node.colour: unknown key 'colour' (allowed: id, data_dir, log_level)");
+            "node.yaml:3:11: node.colour: unknown key 'colour' (allowed: id, data_dir, log_level, fault_injection)");
   EXPECT_EQ(ErrorOf(Parse(std::string(kMinimal) + "metrics: {port: 9}\n")),
             "node.yaml:5:17: metrics.port: unknown key 'port' (allowed: enabled, listen)");
   EXPECT_EQ(ErrorOf(Parse(std::string(kMinimal) + "collections: {types: {tree: {resolvr: x}}}\n")),
