@@ -194,6 +194,13 @@ void CheckCounter(const std::string& key, const std::vector<const Operation*>& o
   }
 }
 
+// The member `key` of `v`, or null when `v` is not an object or lacks it.
+const Value* MemberOf(const Value& v, const char* key) {
+  if (!v.is_object()) return nullptr;
+  auto it = v.find(key);
+  return it == v.end() ? nullptr : &*it;
+}
+
 // A transfer's invoke value is {"legs": {account: delta}}; an ok result {"committed":
 // [account]} lists the collections that took it (all of them, or a partial landing). Reads are
 // taken with no transfer in flight but indeterminate ones, whose legs each may or may not have
@@ -204,18 +211,14 @@ void CheckBank(const std::vector<const Operation*>& ops, const CheckOptions& opt
   int64_t landed = 0, low = 0, high = 0;  // partial landings, and the indeterminate legs' range
   for (const Operation* op : ops) {
     if (op->f != "transfer" || op->outcome == Outcome::kFail) continue;
-    const Value* legs = op->argument.is_object() && op->argument.contains("legs")
-                            ? &op->argument["legs"]
-                            : nullptr;
+    const Value* legs = MemberOf(op->argument, "legs");
     if (legs == nullptr || !legs->is_object()) {
       problems.Violation("bank: " + Describe(*op) + ": a transfer needs {legs: {account: delta}}");
       continue;
     }
     std::set<std::string> committed;
     if (op->outcome == Outcome::kOk) {
-      const Value* list = op->result.is_object() && op->result.contains("committed")
-                              ? &op->result["committed"]
-                              : nullptr;
+      const Value* list = MemberOf(op->result, "committed");
       if (list == nullptr || !list->is_array()) {
         problems.Violation("bank: " + Describe(*op) + ": an ok transfer lists what committed");
         continue;

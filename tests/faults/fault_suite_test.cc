@@ -159,10 +159,7 @@ class FaultSuite : public test::ClusterNodes {
         Write("register", "write", key, v, kRegisters, "tree",
               Action("replace", Value::array({Value::array({key, Value{{"v", v}}})})));
       } else {
-        Read("register", key, kRegisters, "tree", "get", Value{{"key", key}},
-             [](const Value& entry) -> Value {
-               return entry.is_object() && entry.contains("v") ? entry["v"] : Value();
-             });
+        ReadRegister(key);
       }
     }
     void Counter(bool add = false) {
@@ -171,8 +168,7 @@ class FaultSuite : public test::ClusterNodes {
         Write("counter", "add", kCounter, delta, kCounter, "counter",
               Action("add", Value{{"delta", delta}}));
       } else {
-        Read("counter", kCounter, kCounter, "counter", "get", Value::object(),
-             [](const Value& got) { return got.is_object() ? got["value"] : Value(); });
+        ReadCounter();
       }
     }
     void Diary(bool append = false) {
@@ -181,8 +177,7 @@ class FaultSuite : public test::ClusterNodes {
             "p" + std::to_string(process_) + "-" + std::to_string(++sequence_);
         Write("diary", "append", kDiary, entry, kDiary, "diary", Action("append", entry));
       } else {
-        Read("diary", kDiary, kDiary, "diary", "read", Value::object(),
-             [](const Value& got) { return got; });
+        ReadDiary();
       }
     }
     // A transfer between two accounts, as one transaction of their two collections.
@@ -242,25 +237,29 @@ class FaultSuite : public test::ClusterNodes {
         }
       };
       for (const std::string key : {"r0", "r1", "r2"}) {
-        until([&] {
-          return Read("register", key, kRegisters, "tree", "get", Value{{"key", key}},
-                      [](const Value& entry) -> Value {
-                        return entry.is_object() && entry.contains("v") ? entry["v"] : Value();
-                      });
-        });
+        until([&] { return ReadRegister(key); });
       }
-      until([&] {
-        return Read("counter", kCounter, kCounter, "counter", "get", Value::object(),
-                    [](const Value& got) { return got.is_object() ? got["value"] : Value(); });
-      });
-      until([&] {
-        return Read("diary", kDiary, kDiary, "diary", "read", Value::object(),
-                    [](const Value& got) { return got; });
-      });
+      until([&] { return ReadCounter(); });
+      until([&] { return ReadDiary(); });
       until([&] { return ReadBank(); });
     }
 
    private:
+    // One read of each workload, recorded; false when it failed.
+    bool ReadRegister(const std::string& key) {
+      return Read("register", key, kRegisters, "tree", "get", Value{{"key", key}},
+                  [](const Value& entry) -> Value {
+                    return entry.is_object() && entry.contains("v") ? entry["v"] : Value();
+                  });
+    }
+    bool ReadCounter() {
+      return Read("counter", kCounter, kCounter, "counter", "get", Value::object(),
+                  [](const Value& got) { return got.is_object() ? got["value"] : Value(); });
+    }
+    bool ReadDiary() {
+      return Read("diary", kDiary, kDiary, "diary", "read", Value::object(),
+                  [](const Value& got) { return got; });
+    }
     static std::vector<collections::Action> Action(const std::string& type, Value data) {
       std::vector<collections::Action> actions(1);
       actions[0].type = type;
