@@ -306,7 +306,7 @@ TEST_P(CliNodeStorageTest, EverythingWrittenThroughTheCliReadsBackAfterARestart)
       << status.out;
   EXPECT_TRUE(std::regex_search(
       status.out,
-      std::regex("member    [a-z2-7]{52}  up  100\\.0% of the ring  tcp://127\\.0\\.0\\.1:[0-9]+  "
+      std::regex("member    [a-z2-7]{52}  up  active  100\\.0% of the ring  tcp://127\\.0\\.0\\.1:[0-9]+  "
                  "\\(this node\\)\n")))
       << status.out;
   RunResult json_status = Cli({"--json", "status"});

@@ -122,6 +122,16 @@ class ClusterNodes : public ::testing::Test {
     return args;
   }
 
+  // Makes room for one more node beyond the cluster's (not started): it has its own port and
+  // data dir, and the cluster's seeds, which do not name it. Returns its index.
+  int AddNode() {
+    ports_.push_back(FreePort());
+    EXPECT_GT(ports_.back(), 0);
+    nodes_.emplace_back();
+    metrics_ports_.push_back(0);
+    return static_cast<int>(ports_.size()) - 1;
+  }
+
   // Starts node `i`, with `extra` arguments after NodeArgs' (e.g. "--set", "key=value").
   void StartNode(int i, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = NodeArgs(i);

@@ -18,6 +18,7 @@
 #include "integration/cluster_nodes.h"
 #include "support/tcp_test_transport.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -31,6 +32,7 @@ namespace optimystic {
 namespace {
 
 using block::Value;
+using ::testing::HasSubstr;
 using test::RunResult;
 using test::Succeeded;
 using namespace std::chrono_literals;
@@ -79,6 +81,14 @@ class ReplicatedCluster : public test::ClusterNodes {
   std::vector<std::string> Digests(int node, int peer);
   // Node `node`'s latest revision of `block`, asked over the wire as `peer`; nullopt if none.
   std::optional<uint64_t> HeadOf(int node, int peer, const std::string& block);
+  // Node `node`'s heads of every block it shares with node `peer` by placement, asked as `peer`.
+  std::vector<core::repository::BlockHead> HeadsShared(int node, int peer);
+  // Node `i`'s peer id, from its status, into peer_ids_.
+  void LearnPeerId(int i);
+  // Node `node`'s role as node `seen_by` sees it ("" when unknown).
+  std::string RoleOf(int seen_by, int node);
+  // Until nodes 0..nodes-1 all see node `node` in `role` (or 90 s pass).
+  bool WaitForRole(int node, const std::string& role, int nodes);
 
   static std::string KeyOf(int k) {
     std::string digits = std::to_string(k);
@@ -88,7 +98,7 @@ class ReplicatedCluster : public test::ClusterNodes {
   std::set<std::string> acknowledged_;
   int retries_ = 0;
   std::string last_failure_;
-  std::vector<std::string> peer_ids_ = std::vector<std::string>(kFive);  // by node, MissWrites
+  std::vector<std::string> peer_ids_ = std::vector<std::string>(kFive);  // by node, LearnPeerId
 };
 
 TEST_F(ReplicatedCluster, AKilledNodeStopsNoWriteLosesNothingAndCatchesUpAfterARestart) {
@@ -256,13 +266,49 @@ void ReplicatedCluster::MissWrites(int victim, const std::vector<std::string>& e
   StartNode(victim, extra);
   ASSERT_NO_FATAL_FAILURE(WaitReady(victim));
   for (int i = 0; i < kFive; ++i) ASSERT_TRUE(WaitForMembers(i, kFive, 0)) << "node " << i;
-  for (int i = 0; i < kFive; ++i) {
-    const Value cluster = ClusterSeenBy(i);  // held: a range-for over a temporary's member dangles
-    for (const Value& m : cluster["members"]) {
-      if (m["self"].get<bool>()) peer_ids_[i] = m["peerId"].get<std::string>();
-    }
-    ASSERT_FALSE(peer_ids_[i].empty()) << "node " << i;
+  for (int i = 0; i < kFive; ++i) ASSERT_NO_FATAL_FAILURE(LearnPeerId(i));
+}
+
+void ReplicatedCluster::LearnPeerId(int i) {
+  if (peer_ids_.size() <= static_cast<size_t>(i)) peer_ids_.resize(i + 1);
+  const Value cluster = ClusterSeenBy(i);  // held: a range-for over a temporary's member dangles
+  for (const Value& m : cluster["members"]) {
+    if (m["self"].get<bool>()) peer_ids_[i] = m["peerId"].get<std::string>();
   }
+  ASSERT_FALSE(peer_ids_[i].empty()) << "node " << i;
+}
+
+std::string ReplicatedCluster::RoleOf(int seen_by, int node) {
+  const Value cluster = ClusterSeenBy(seen_by);
+  if (!cluster.is_object() || !cluster["members"].is_array()) return "";
+  for (const Value& m : cluster["members"]) {
+    if (m["url"] == Url(node)) return m["role"].get<std::string>();
+  }
+  return "";
+}
+
+bool ReplicatedCluster::WaitForRole(int node, const std::string& role, int nodes) {
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int seen = 0;
+    for (int i = 0; i < nodes; ++i) seen += RoleOf(i, node) == role ? 1 : 0;
+    if (seen == nodes) return true;
+    std::this_thread::sleep_for(250ms);
+  }
+  return false;
+}
+
+std::vector<core::repository::BlockHead> ReplicatedCluster::HeadsShared(int node, int peer) {
+  Forger asker;
+  Result<Value> reply = asker.Call(
+      Url(node), cluster::wire::MessageType::kRepoHeads,
+      cluster::wire::RepoHeadsToPayload(cluster::wire::HeadsRequest{peer_ids_[peer], 1, {0}, {}}),
+      cluster::wire::MessageType::kRepoHeadsOk, peer_ids_[peer]);
+  EXPECT_TRUE(reply.has_value()) << reply.status().ToString();
+  if (!reply) return {};
+  auto heads = cluster::wire::RepoHeadsOkFromPayload(*reply);
+  EXPECT_TRUE(heads.has_value()) << heads.status().ToString();
+  return heads ? *heads : std::vector<core::repository::BlockHead>();
 }
 
 std::vector<std::string> ReplicatedCluster::Digests(int node, int peer) {
@@ -374,4 +420,76 @@ TEST_F(ReplicatedCluster, AReadThatFindsANodeBehindHasItRepaired) {
 }
 
 }  // namespace
+// Membership change (docs/operations.md "Joining and leaving"): two more nodes, not among the
+// seeds, join the running cluster. Each fetches its ranges before any ring places a block on it,
+// then holds each block it is given at the revision its peers hold. Writes go on over the seven;
+// then one leaves through `optimystic cluster leave` and the other on SIGTERM with
+// cluster.leave_on_shutdown. A leaver exits only once every next owner holds each of its blocks,
+// so the nodes a block's cluster had left out during the joins are brought forward by the
+// hand-off itself, before any anti-entropy round could.
+TEST_F(ReplicatedCluster, NodesJoinWithTheirRangesAndLeaveHandingThemOn) {
+  for (int k = 0; k < 20; ++k) {
+    ASSERT_TRUE(PutUntilAcknowledged(k % kFive, KeyOf(k))) << last_failure_;
+  }
+  for (int i = 0; i < kFive; ++i) ASSERT_NO_FATAL_FAILURE(LearnPeerId(i));
+  const int first = AddNode();
+  const int second = AddNode();
+  StartNode(first);
+  StartNode(second, {"--set", "cluster.leave_on_shutdown=true"});
+  for (int joiner : {first, second}) {
+    ASSERT_NO_FATAL_FAILURE(WaitReady(joiner));
+    ASSERT_TRUE(WaitForRole(joiner, "active", kFive)) << LogTail(joiner);
+    ASSERT_NO_FATAL_FAILURE(LearnPeerId(joiner));
+  }
+  DrainNodes();
+  for (int joiner : {first, second}) {
+    EXPECT_THAT(nodes_[joiner]->stderr_text(), HasSubstr("joining the cluster"));
+    EXPECT_THAT(nodes_[joiner]->stderr_text(), HasSubstr("joined the cluster"));
+    EXPECT_GT(Metric(joiner, "optimystic_handoff_blocks_fetched_total"), 0) << joiner;
+    // Every block node 0 now places on the joiner is there, at node 0's revision.
+    const std::vector<core::repository::BlockHead> given = HeadsShared(0, joiner);
+    ASSERT_FALSE(given.empty());
+    for (const core::repository::BlockHead& head : given) {
+      EXPECT_EQ(HeadOf(joiner, 0, head.block_id), std::optional<uint64_t>(head.latest.rev))
+          << head.block_id << " on node " << joiner;
+    }
+  }
+  EXPECT_EQ(Metric(0, "optimystic_cluster_members_by_role{role=\"active\"}"), 7);
+  EXPECT_EQ(Metric(0, "optimystic_cluster_changing"), 0);
+
+  // Writes over seven nodes leave two of the first five out of each block's cluster.
+  for (int k = 20; k < 40; ++k) {
+    ASSERT_TRUE(PutUntilAcknowledged(k % 7, KeyOf(k))) << last_failure_;
+  }
+  std::vector<core::repository::BlockHead> held = HeadsShared(first, 0);
+  const std::vector<core::repository::BlockHead> held_too = HeadsShared(second, 0);
+  held.insert(held.end(), held_too.begin(), held_too.end());
+
+  RunResult leave = Cli(first, {"cluster", "leave"});
+  EXPECT_EQ(leave.exit_code, 0) << leave.out << leave.err << LogTail(first);
+  EXPECT_THAT(leave.out, HasSubstr("is leaving: handing its ranges on"));
+  EXPECT_THAT(leave.out, HasSubstr("has left the cluster and stopped"));
+  EXPECT_EQ(nodes_[first]->Wait(30s), std::optional<int>(0)) << LogTail(first);
+  ASSERT_TRUE(nodes_[second]->Signal(SIGTERM));
+  EXPECT_EQ(nodes_[second]->Wait(120s), std::optional<int>(0)) << LogTail(second);
+  DrainNodes();
+  for (int leaver : {first, second}) {
+    EXPECT_THAT(nodes_[leaver]->stderr_text(), HasSubstr("left the cluster"));
+    ASSERT_TRUE(WaitForRole(leaver, "left", kFive));
+  }
+  EXPECT_EQ(Metric(0, "optimystic_cluster_members_by_role{role=\"left\"}"), 2);
+  EXPECT_EQ(Metric(0, "optimystic_cluster_changing"), 0);
+  // Each of the leavers' blocks is on all five, at least at the revision the leaver held.
+  for (const core::repository::BlockHead& head : held) {
+    for (int i = 0; i < kFive; ++i) {
+      const std::optional<uint64_t> rev = HeadOf(i, i == 0 ? 1 : 0, head.block_id);
+      EXPECT_TRUE(rev && *rev >= head.latest.rev) << head.block_id << " on node " << i;
+    }
+  }
+  for (int k = 0; k < 40; ++k) {
+    RunResult got = Cli(k % kFive, {"tree", "get", "stream", KeyOf(k)});
+    EXPECT_EQ(got.exit_code, 0) << KeyOf(k) << ": " << got.err;
+  }
+}
+
 }  // namespace optimystic

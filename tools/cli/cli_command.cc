@@ -43,6 +43,7 @@ const std::vector<VerbSpec>& Verbs() {
       {Verb::kTxn, "", "txn", {"FILE"}, {}},
       {Verb::kVerify, "", "verify", {"COLLECTION"}, {}},
       {Verb::kStatus, "", "status", {}, {}},
+      {Verb::kClusterLeave, "cluster", "leave", {}, {}},
   };
   return verbs;
 }
@@ -304,7 +305,9 @@ Commands:
                                      {"collectionId": C, "actions": [...]}, as one
                                      transaction over existing collections
   verify COLLECTION                  check the collection's log hash chain
-  status                             show the node's version and collections
+  status                             show the node's version, collections and cluster
+  cluster leave                      hand the node's ranges on to their next owners and
+                                     leave the cluster; waits until the node has stopped
 
 Options:
   --node URL        the node, tcp://HOST:PORT

@@ -37,6 +37,7 @@ enum class Verb : uint8_t {
   kTxn,
   kVerify,
   kStatus,
+  kClusterLeave,
 };
 
 struct CliCommand {

@@ -195,9 +195,46 @@ void PrintCluster(const Value& cluster, CliIo& io) {
     const std::string at = url != m.end() && url->is_string() && !url->get<std::string>().empty()
                                ? "  " + url->get<std::string>()
                                : "";
-    io.out << "member    " << Shown(m, "peerId") << "  " << Shown(m, "state") << "  " << share
-           << " of the ring" << at << (is_self ? "  (this node)" : "") << "\n";
+    const std::string role = m.contains("role") ? "  " + Shown(m, "role") : "";
+    io.out << "member    " << Shown(m, "peerId") << "  " << Shown(m, "state") << role << "  "
+           << share << " of the ring" << at << (is_self ? "  (this node)" : "") << "\n";
   }
+}
+
+// The role the node reports for itself in node.status's cluster ("" when it does not say).
+std::string SelfRole(const Value& cluster) {
+  if (!cluster.is_object() || !cluster.contains("members")) return "";
+  for (const Value& m : cluster["members"]) {
+    if (m.is_object() && m.value("self", false) && m.contains("role")) return Shown(m, "role");
+  }
+  return "";
+}
+
+// Asks the node to leave, then waits until it stops answering: it stops once it has handed its
+// ranges on (cluster.leave_timeout_ms at most, then it stays, leaving, and says why in its log).
+int RunLeave(const CliCommand& cmd, client::Client& client, CliIo& io) {
+  Result<std::string> role = client.Leave();
+  if (!role) return ReportRequestError(role.error(), io);
+  if (!cmd.json) {
+    io.out << "node " << client.node_url() << " is " << *role
+           << ": handing its ranges on; waiting for it to stop\n";
+  }
+  for (;;) {
+    Result<client::NodeStatus> status = client.Status();
+    if (!status && client::IsUnreachable(status.error())) break;
+    if (status && SelfRole(status->cluster) == "active") {  // the leave timed out
+      io.err << "error: node " << client.node_url()
+             << " could not hand its ranges on in time and stays in the cluster (see its log)\n";
+      return kExitRefused;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (cmd.json) {
+    io.out << JsonText(Value{{"node", client.node_url()}, {"left", true}}) << "\n";
+  } else {
+    io.out << "node " << client.node_url() << " has left the cluster and stopped\n";
+  }
+  return kExitOk;
 }
 
 int PrintStatus(const CliCommand& cmd, client::Client& client, CliIo& io) {
@@ -284,6 +321,8 @@ int RunCommand(const CliCommand& cmd, client::Client& client, CliIo& io) noexcep
       return Verify(cmd, client, io);
     case Verb::kStatus:
       return PrintStatus(cmd, client, io);
+    case Verb::kClusterLeave:
+      return RunLeave(cmd, client, io);
   }
   return kExitUsage;
 }

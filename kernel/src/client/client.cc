@@ -6,6 +6,7 @@
 
 #include "cluster/wire/wire_call.h"
 #include "cluster/wire/messages.h"
+#include "cluster/wire/payload_members.h"
 
 namespace optimystic::client {
 
@@ -88,6 +89,13 @@ Result<NodeStatus> Client::Status() noexcept {
   OPTIMYSTIC_ASSIGN_OR_RETURN(wire::StatusOk ok, wire::StatusOkFromPayload(payload));
   return NodeStatus{std::move(ok.peer_id), std::move(ok.node_version), ok.protocol_version,
                     std::move(ok.database), std::move(ok.cluster)};
+}
+
+Result<std::string> Client::Leave() noexcept {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(Value payload, Call(static_cast<uint8_t>(MessageType::kClusterLeave),
+                                                  Value::object(),
+                                                  static_cast<uint8_t>(MessageType::kClusterLeaveOk)));
+  return wire::TextMember(payload, "cluster.leave.ok", "role");
 }
 
 bool IsUnreachable(const optimystic::Status& error) noexcept { return wire::IsUnreachable(error); }

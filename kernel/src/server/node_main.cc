@@ -4,6 +4,7 @@
 #include <optimystic/abi/abi_version.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -137,6 +138,7 @@ int RunNode(int argc, char** argv) {
   }
   runtime::logging::LogOutput log(config->log_level);
   runtime::logging::ComponentLogger logger(log, "node");
+  const bool leave_on_shutdown = config->cluster_leave_on_shutdown;
   Server server(std::move(*config), log);
   if (Status s = server.LoadPlugins(); !s.ok()) {
     Fail("cannot load plugins: " + s.ToString());
@@ -160,7 +162,12 @@ int RunNode(int argc, char** argv) {
             << " metrics=" << (started->metrics_url.empty() ? "off" : started->metrics_url)
             << " client=" << (started->client_url.empty() ? "none" : started->client_url)
             << std::endl;
+  // A node that left (optimystic cluster leave) stops as on SIGTERM.
+  server.OnLeft([] { kill(getpid(), SIGTERM); });
   WaitForStop(stop_signals, logger);
+  if (leave_on_shutdown) {
+    (void)server.Leave();  // logged; the node stops either way
+  }
   server.Stop();
   return kExitOk;
 }

@@ -67,6 +67,10 @@ Result<std::unique_ptr<RequestRouter>> RequestRouter::Create(
   if (peers.repair != nullptr) {
     OPTIMYSTIC_RETURN_IF_ERROR(peers.repair->RegisterWith(*router->dispatcher_));
   }
+  if (peers.leave != nullptr) {
+    OPTIMYSTIC_RETURN_IF_ERROR(
+        router->dispatcher_->Register(cluster::wire::MessageType::kClusterLeave, *peers.leave));
+  }
   if (peers.faults != nullptr) {
     OPTIMYSTIC_RETURN_IF_ERROR(peers.faults->RegisterWith(*router->dispatcher_));
   }

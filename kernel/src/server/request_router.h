@@ -65,6 +65,8 @@ struct PeerServices {
   cluster::repair::RepairService* repair = nullptr;
   // "debug.faults" (fault injection; not a peer service, but served the same way).
   FaultInjectionService* faults = nullptr;
+  // "cluster.leave" (a client's request to this node; served the same way).
+  cluster::wire::MessageHandler* leave = nullptr;
 };
 
 class RequestRouter final : public transport::RequestHandler {

@@ -12,6 +12,7 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -216,12 +217,98 @@ Status Server::OpenMembership(const std::string& public_key) {
   events.on_formed = [this] {
     logger_.Log(logging::LogLevel::kInfo, "cluster formed: every seed has answered");
   };
+  events.on_role = [this](const cluster::membership::Member& m) {
+    logger_.Log(logging::LogLevel::kInfo, "peer " + m.peer_id + " at " + m.url + " is now " +
+                                              std::string(cluster::wire::MemberRoleName(m.role)));
+  };
   // The URL is the advertised one, or the bound one once the transport listens.
   OPTIMYSTIC_ASSIGN_OR_RETURN(
       membership_, cluster::membership::Membership::Create(
                        cluster::wire::PeerInfo{peer_id_, public_key, config_.cluster_advertise},
                        std::move(options), clock_, std::move(events)));
+  // A node that is not one of its own seeds joins a running cluster, unless it has joined
+  // before (the marker file): it holds no ranges until it has fetched them.
+  const std::string& url =
+      config_.cluster_advertise.empty() ? config_.transport_listen : config_.cluster_advertise;
+  const std::vector<std::string>& seeds = config_.cluster_seeds;
+  std::error_code ec;
+  if (!seeds.empty() && std::find(seeds.begin(), seeds.end(), url) == seeds.end() &&
+      !std::filesystem::exists(MemberMarker(), ec)) {
+    membership_->SetRole(cluster::wire::MemberRole::kJoining);
+    logger_.Log(logging::LogLevel::kInfo,
+                "joining the cluster: this node is not one of its seeds; it fetches the blocks it "
+                "will hold before it holds any");
+  }
   return Status::Ok();
+}
+
+std::string Server::MemberMarker() const { return config_.data_dir + "/cluster_member"; }
+
+Status Server::Leave() {
+  if (!membership_change_) return Status::Ok();
+  logger_.Log(logging::LogLevel::kInfo, "leaving the cluster: handing this node's ranges on");
+  Status s = membership_change_->Leave(std::chrono::milliseconds(config_.cluster_leave_timeout_ms));
+  if (!s.ok()) logger_.Log(logging::LogLevel::kError, "leave: " + s.ToString());
+  return s;
+}
+
+void Server::OnLeft(std::function<void()> on_left) {
+  std::lock_guard lock(on_left_mu_);
+  on_left_ = std::move(on_left);
+}
+
+Result<std::string> Server::StartLeave() {
+  using cluster::wire::MemberRole;
+  if (!membership_change_) {
+    return Status::NotSupported("this node is not in a cluster (it has no cluster.seeds)");
+  }
+  const MemberRole role = membership_->role();
+  if (role == MemberRole::kJoining) {
+    return Status::Aborted("this node is still joining; it can leave once it is active");
+  }
+  if (role == MemberRole::kLeft) {
+    return std::string(cluster::wire::MemberRoleName(role));
+  }
+  std::lock_guard lock(leave_mu_);
+  if (!leave_running_.exchange(true)) {
+    if (leave_thread_.joinable()) leave_thread_.join();  // a leave that timed out: again
+    // Leaving before the reply, so that the client never sees this node active again unless
+    // the leave failed.
+    membership_->SetRole(MemberRole::kLeaving);
+    leave_thread_ = std::thread([this] {
+      (void)Leave();  // logged
+      leave_running_ = false;
+    });
+  }
+  return std::string(cluster::wire::MemberRoleName(MemberRole::kLeaving));
+}
+
+void Server::StartMembershipChange() {
+  cluster::repair::MembershipChangeEvents events;
+  events.on_joined = [this] {
+    std::ofstream(MemberMarker()) << "joined\n";
+    logger_.Log(logging::LogLevel::kInfo,
+                "joined the cluster: the hand-off is done, this node is active");
+  };
+  events.on_left = [this] {
+    std::error_code ec;
+    std::filesystem::remove(MemberMarker(), ec);
+    logger_.Log(logging::LogLevel::kInfo,
+                "left the cluster: its blocks are held by their next owners");
+    std::function<void()> on_left;
+    {
+      std::lock_guard lock(on_left_mu_);
+      on_left = on_left_;
+    }
+    if (on_left) on_left();
+  };
+  events.on_waiting = [this](const std::string& why) {
+    logger_.Log(logging::LogLevel::kInfo, "leaving: " + why);
+  };
+  membership_change_ = std::make_unique<cluster::repair::MembershipChange>(
+      *membership_, *anti_entropy_, *transport_, cluster::repair::MembershipChangeOptions{},
+      std::move(events));
+  membership_change_->Start();
 }
 
 Status Server::Listen(StartInfo& info) {
@@ -236,6 +323,7 @@ Status Server::Listen(StartInfo& info) {
   consensus_service_ = std::make_unique<cluster::consensus::ConsensusService>(*member_);
   repair_service_ = std::make_unique<cluster::repair::RepairService>(*anti_entropy_);
   fault_service_ = std::make_unique<FaultInjectionService>(fault_transport_);
+  leave_service_ = std::make_unique<LeaveService>([this] { return StartLeave(); });
   // Bytes of every request served and of its reply, by the request's type; one series per type
   // made here, so that serving only indexes an array.
   using Counters = std::array<metrics::Counter*, cluster::wire::kMessageTypeCount>;
@@ -272,7 +360,7 @@ Status Server::Listen(StartInfo& info) {
                 *view->ring, view->members, config_.cluster_replication, config_.cluster_seeds);
           },
           PeerServices{repo_service_.get(), members_service_.get(), consensus_service_.get(),
-                       repair_service_.get(), fault_service_.get()},
+                       repair_service_.get(), fault_service_.get(), leave_service_.get()},
           std::move(router_options)));
   auto bound = transport_->Listen(config_.transport_listen, *handler_);
   if (!bound) return bound.error().WithContext("listen " + config_.transport_listen);
@@ -281,6 +369,9 @@ Status Server::Listen(StartInfo& info) {
     membership_->SetUrl(*bound);
   }
   membership_->Start(*transport_);
+  if (!config_.cluster_seeds.empty()) {
+    StartMembershipChange();
+  }
   // A single copy has no replica to compare with; the loop also runs read repair's queues.
   if (config_.cluster_replication > 1 &&
       (config_.cluster_anti_entropy_ms > 0 || config_.cluster_read_repair)) {
@@ -309,12 +400,34 @@ Status Server::RegisterClusterMetrics() {
       metrics::Counter * lagging,
       metrics_.AddCounter("optimystic_lagging_commits_total",
                           "Blocks that did not take an action after its log tail had.", {}));
+  using cluster::wire::MemberRole;
+  constexpr std::array<MemberRole, 4> kRoles = {MemberRole::kActive, MemberRole::kJoining,
+                                                MemberRole::kLeaving, MemberRole::kLeft};
+  auto roles = std::make_shared<std::array<metrics::Gauge*, 4>>();
+  for (size_t i = 0; i < kRoles.size(); ++i) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(
+        (*roles)[i],
+        metrics_.AddGauge("optimystic_cluster_members_by_role",
+                          "Members of the cluster this node knows (itself included), by role.",
+                          {{"role", std::string(cluster::wire::MemberRoleName(kRoles[i]))}}));
+  }
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Gauge * changing,
+      metrics_.AddGauge("optimystic_cluster_changing",
+                        "1 while a member is joining or leaving (ranges are being handed on).",
+                        {}));
   // Scrapes stop (StopServing) before Stop releases what the hook reads.
-  metrics_.AddCollectHook([this, up, down, formed, retries, lagging] {
+  metrics_.AddCollectHook([this, up, down, formed, retries, lagging, roles, changing, kRoles] {
     if (!membership_ || !transactor_) return;
     std::shared_ptr<const cluster::membership::MembershipView> view = membership_->View();
     size_t n_up = 0;
-    for (const auto& m : view->members) n_up += m.up ? 1 : 0;
+    std::array<size_t, 4> by_role{};
+    for (const auto& m : view->members) {
+      n_up += m.up ? 1 : 0;
+      for (size_t i = 0; i < kRoles.size(); ++i) by_role[i] += m.role == kRoles[i] ? 1 : 0;
+    }
+    for (size_t i = 0; i < kRoles.size(); ++i) (*roles)[i]->Set(static_cast<double>(by_role[i]));
+    changing->Set(view->changing ? 1 : 0);
     up->Set(static_cast<double>(n_up));
     down->Set(static_cast<double>(view->members.size() - n_up));
     formed->Set(view->formed ? 1 : 0);
@@ -479,6 +592,20 @@ Status Server::OpenAntiEntropy() {
       metrics_.AddCounter("optimystic_read_repair_dropped_total",
                           "Read-repair requests and hints dropped because the queue was full.",
                           {}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Counter * handed,
+      metrics_.AddCounter("optimystic_handoff_blocks_fetched_total",
+                          "Blocks this node fetched from their holders as ranges moved to it "
+                          "(joining, or another member's join or leave).",
+                          {}));
+  const char* handoff_help =
+      "Blocks of the last hand-off pass: those found to fetch, and those checked so far.";
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Gauge * handoff_found,
+      metrics_.AddGauge("optimystic_handoff_blocks", handoff_help, {{"state", "found"}}));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      metrics::Gauge * handoff_checked,
+      metrics_.AddGauge("optimystic_handoff_blocks", handoff_help, {{"state", "checked"}}));
   repair::AntiEntropyOptions options;
   options.interval_ms = config_.cluster_anti_entropy_ms;
   repair::AntiEntropyEvents events;
@@ -505,6 +632,25 @@ Status Server::OpenAntiEntropy() {
     read_repaired->Increment(static_cast<double>(report.blocks_repaired));
     read_failures->Increment(static_cast<double>(report.failures));
     dropped->Increment(static_cast<double>(report.dropped));
+  };
+  // Progress of a hand-off, logged when it has anything to move.
+  auto last_fetched = std::make_shared<size_t>(0);
+  events.on_hand_off = [this, handed, handoff_found, handoff_checked,
+                        last_fetched](const repair::HandOffReport& report) {
+    if (report.blocks_checked == 0) *last_fetched = 0;
+    handed->Increment(static_cast<double>(report.blocks_fetched - *last_fetched));
+    *last_fetched = report.blocks_fetched;
+    handoff_found->Set(static_cast<double>(report.blocks_found));
+    handoff_checked->Set(static_cast<double>(report.blocks_checked));
+    if (report.blocks_found > 0 || report.failures > 0) {
+      logger_.Log(logging::LogLevel::kInfo,
+                  "hand-off: " + std::to_string(report.blocks_checked) + " of " +
+                      std::to_string(report.blocks_found) + " block(s) checked, " +
+                      std::to_string(report.blocks_fetched) + " fetched (" +
+                      std::to_string(report.actions_replayed) + " action(s)), from " +
+                      std::to_string(report.peers_asked) + " peer(s), " +
+                      std::to_string(report.failures) + " failure(s)");
+    }
   };
   repair_peers_ = std::make_unique<repair::MembershipRepairPeers>(*consensus_peers_);
   anti_entropy_ = std::make_unique<repair::AntiEntropy>(
@@ -684,6 +830,12 @@ void Server::Stop() {
   if (!started_) return;
   started_ = false;
   logger_.Log(logging::LogLevel::kInfo, "stopping: draining and closing in reverse order");
+  if (membership_change_) membership_change_->Stop();  // a leave under way gives up
+  {
+    std::lock_guard lock(leave_mu_);
+    if (leave_thread_.joinable()) leave_thread_.join();
+  }
+  membership_change_.reset();  // no more hand-off passes or announcements
   if (membership_) {
     membership_->Stop();  // no more probes over the transport
   }
@@ -717,6 +869,7 @@ void Server::Stop() {
   consensus_service_.reset();
   repair_service_.reset();
   fault_service_.reset();
+  leave_service_.reset();
   local_repo_.reset();
   membership_.reset();
   transport_.reset();

@@ -13,8 +13,12 @@
 #include <optimystic/storage/storage_engine.h>
 #include <optimystic/transport/transport.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,7 @@
 #include "cluster/network/peer_repo.h"
 #include "cluster/network/repo_service.h"
 #include "cluster/repair/anti_entropy.h"
+#include "cluster/repair/handoff.h"
 #include "cluster/repair/repair_peers.h"
 #include "cluster/repair/repair_service.h"
 #include "core/collection/latch_table.h"
@@ -42,6 +47,7 @@
 #include "runtime/metrics/prometheus_metrics.h"
 #include "runtime/plugin/plugin_registry.h"
 #include "runtime/services/engine_database.h"
+#include "server/leave_service.h"
 #include "server/plugin_host.h"
 #include "server/request_router.h"
 #include "server/secure_random_source.h"
@@ -72,6 +78,13 @@ class Server {
   Result<StartInfo> Start();
   // Stops accepting work and closes everything in reverse order of opening. Idempotent.
   void Stop();
+
+  // Hands this node's ranges on and leaves the cluster (cluster.leave_timeout_ms at most);
+  // OK at once for a node without seeds or already left. `optimystic cluster leave` and SIGTERM
+  // with cluster.leave_on_shutdown run it.
+  Status Leave();
+  // Called once this node has left (for `optimystic cluster leave`: the node then stops).
+  void OnLeft(std::function<void()> on_left);
 
   // The node's metrics, e.g. for tests and for services added later.
   runtime::metrics::PrometheusMetrics& metrics() noexcept { return metrics_; }
@@ -108,6 +121,12 @@ class Server {
   Status OpenConsensus();
   // Anti-entropy between replicas and its metrics. REQUIRES: the member open.
   Status OpenAntiEntropy();
+  // Joining and leaving (cluster/repair/handoff.h), for a node with seeds.
+  void StartMembershipChange();
+  // The file whose presence says this node has joined its cluster.
+  std::string MemberMarker() const;
+  // Starts a leave on leave_thread_ (cluster.leave); the role to report.
+  Result<std::string> StartLeave();
   // Serves clients and peers, and starts probing the cluster.
   Status Listen(StartInfo& info);
   std::unique_ptr<PluginHost> MakeHost(const std::string& component);
@@ -142,6 +161,13 @@ class Server {
   // Background repair between the replicas (replication > 1), over the consensus peers.
   std::unique_ptr<cluster::repair::MembershipRepairPeers> repair_peers_;
   std::unique_ptr<cluster::repair::AntiEntropy> anti_entropy_;
+  std::unique_ptr<cluster::repair::MembershipChange> membership_change_;
+  std::unique_ptr<LeaveService> leave_service_;
+  std::mutex leave_mu_;  // guards leave_thread_
+  std::thread leave_thread_;  // a leave a client asked for (cluster.leave)
+  std::atomic<bool> leave_running_{false};
+  std::mutex on_left_mu_;
+  std::function<void()> on_left_;
   std::unique_ptr<cluster::network::MembershipNetwork> network_;
   std::unique_ptr<cluster::network::NetworkTransactor> transactor_;
   std::vector<std::unique_ptr<collections::CollectionType>> collection_types_;

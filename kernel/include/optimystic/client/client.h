@@ -88,6 +88,10 @@ class Client final {
   Result<TransactResult> Transact(std::vector<std::string> statements) noexcept;
   // What the node runs and holds.
   Result<NodeStatus> Status() noexcept;
+  // Asks the node to hand its ranges on and leave its cluster (docs/operations.md "Joining and
+  // leaving"); it answers at once with its role ("leaving", or "left" when it already has) and
+  // stops once it has left.
+  Result<std::string> Leave() noexcept;
 
   const std::string& node_url() const noexcept { return node_url_; }
 

@@ -20,6 +20,7 @@ block::Value DescribeCluster(const ring::Ring& ring, const std::vector<Member>& 
                                 {"publicKey", m->public_key},
                                 {"url", m->url},
                                 {"state", m->up ? "up" : "down"},
+                                {"role", std::string(wire::MemberRoleName(m->role))},
                                 {"self", m->self},
                                 {"ownership", share == ownership.end() ? 0.0 : share->second}});
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cluster/ring/ring.h"
+#include "cluster/wire/repo_messages.h"
 
 namespace optimystic::cluster::membership {
 
@@ -21,11 +22,13 @@ struct Member {
   bool up = true;
   bool self = false;  // the node that answers
   std::string url;    // where peers reach it
+  wire::MemberRole role = wire::MemberRole::kActive;
 };
 
 // {"replication": n, "virtualNodes": n, "seeds": [url, ...], "members": [{"peerId", "publicKey",
-// "url", "state": "up" | "down", "self": bool, "ownership": 0..1}, ...]}, members sorted by peer
-// id; a member the ring does not hold, or holds as not live, owns 0.
+// "url", "state": "up" | "down", "role": "active" | "joining" | "leaving" | "left", "self": bool,
+// "ownership": 0..1}, ...]}, members sorted by peer id; a member the ring does not hold (joining
+// or left), or holds as not live, owns 0.
 block::Value DescribeCluster(const ring::Ring& ring, const std::vector<Member>& members,
                              uint32_t replication, const std::vector<std::string>& seeds);
 

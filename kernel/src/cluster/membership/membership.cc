@@ -91,14 +91,20 @@ Result<std::vector<std::string>> Membership::ClusterFor(const std::string& block
   return view->ring->ClusterFor(block_id, options_.replication);
 }
 
+Result<std::vector<std::string>> Membership::NextClusterFor(const std::string& block_id) const {
+  OPTIMYSTIC_RETURN_IF_ERROR(ClusterFor(block_id).status());  // the same forming check
+  return View()->next_ring->ClusterFor(block_id, options_.replication);
+}
+
 bool Membership::IsReachable(const std::string& peer_id) const {
   std::shared_ptr<const MembershipView> view = View();
   const Member* m = view->Find(peer_id);
-  return m != nullptr && m->up;
+  return m != nullptr && m->up && m->role != wire::MemberRole::kLeft;
 }
 
 Member Membership::AsMember(const Known& known) const {
-  return Member{known.info.peer_id, known.info.public_key, known.up, false, known.info.url};
+  return Member{known.info.peer_id, known.info.public_key, known.up, false, known.info.url,
+                known.info.role};
 }
 
 std::vector<wire::PeerInfo> Membership::ListLocked() const {
@@ -111,17 +117,16 @@ std::vector<wire::PeerInfo> Membership::ListLocked() const {
   return out;
 }
 
-void Membership::SetUpLocked(Known& known, bool up, std::vector<Member>& came_up,
-                             std::vector<Member>& went_down) {
+void Membership::SetUpLocked(Known& known, bool up, Changes& changes) {
   if (known.up == up) {
     return;
   }
   known.up = up;
-  (up ? came_up : went_down).push_back(AsMember(known));
+  (up ? changes.came_up : changes.went_down).push_back(AsMember(known));
 }
 
 bool Membership::MergeLocked(const wire::PeerInfo& info, bool direct, int64_t now_ms,
-                             std::vector<Member>& came_up) {
+                             Changes& changes) {
   if (!Usable(info) || info.peer_id == self_.peer_id) {
     return false;
   }
@@ -134,32 +139,74 @@ bool Membership::MergeLocked(const wire::PeerInfo& info, bool direct, int64_t no
     }
     // A member first heard of is given down_after_ms to answer a probe.
     it = known_.insert(it, Known{info, true, now_ms});
-    came_up.push_back(AsMember(*it));
+    changes.came_up.push_back(AsMember(*it));
     return true;
   }
-  if (direct && it->info.public_key == info.public_key) {
-    bool moved = it->info.url != info.url;
+  if (it->info.public_key != info.public_key) {
+    return false;  // a changed key is not the member
+  }
+  bool changed = false;
+  // A role is the member's own word, passed on: the newest epoch wins, first- or second-hand.
+  if (info.epoch > it->info.epoch) {
+    const bool role_changed = it->info.role != info.role;
+    it->info.role = info.role;
+    it->info.epoch = info.epoch;
+    if (!direct) {
+      it->info.url = info.url;
+    }
+    if (role_changed) {
+      changes.roles.push_back(AsMember(*it));
+    }
+    changed = true;
+  }
+  if (direct) {
+    changed = changed || it->info.url != info.url || !it->up;
     it->info.url = info.url;
     it->last_answer_ms = now_ms;
-    std::vector<Member> went_down;
-    bool was_up = it->up;
-    SetUpLocked(*it, true, came_up, went_down);
-    return moved || !was_up;
+    SetUpLocked(*it, true, changes);
   }
-  return false;  // hearsay never changes what this node saw itself; a changed key is ignored
+  return changed;  // otherwise hearsay never changes what this node saw itself
 }
+
+namespace {
+
+// Whether a member of `role` is in the ring that places blocks now, and in the next one.
+bool PlacesNow(wire::MemberRole role) {
+  return role == wire::MemberRole::kActive || role == wire::MemberRole::kLeaving;
+}
+bool PlacesNext(wire::MemberRole role) {
+  return role == wire::MemberRole::kActive || role == wire::MemberRole::kJoining;
+}
+
+}  // namespace
 
 void Membership::PublishLocked() {
   auto view = std::make_shared<MembershipView>();
-  view->members.push_back(Member{self_.peer_id, self_.public_key, true, true, self_.url});
-  std::vector<ring::RingPeer> peers{ring::RingPeer{self_.peer_id, true}};
+  view->members.push_back(
+      Member{self_.peer_id, self_.public_key, true, true, self_.url, self_.role});
+  std::vector<ring::RingPeer> now, next;
+  if (PlacesNow(self_.role)) now.push_back(ring::RingPeer{self_.peer_id, true});
+  if (PlacesNext(self_.role)) next.push_back(ring::RingPeer{self_.peer_id, true});
   for (const Known& k : known_) {
     view->members.push_back(AsMember(k));
-    peers.push_back(ring::RingPeer{k.info.peer_id, true});
+    if (PlacesNow(k.info.role)) now.push_back(ring::RingPeer{k.info.peer_id, true});
+    if (PlacesNext(k.info.role)) next.push_back(ring::RingPeer{k.info.peer_id, true});
   }
-  Result<ring::Ring> ring = ring::Ring::Create(std::move(peers), options_.virtual_nodes);
-  // Create checked the settings and peer ids are distinct and non-empty, so this holds.
-  view->ring = std::make_shared<const ring::Ring>(std::move(*ring));
+  view->changing = now.size() != next.size() ||
+                   !std::equal(now.begin(), now.end(), next.begin(),
+                               [](const ring::RingPeer& a, const ring::RingPeer& b) {
+                                 return a.peer_id == b.peer_id;
+                               });
+  // A ring needs a member: a node that knows no active one (a joiner before any answer) or
+  // has left places by itself, which only its own forming check keeps from use.
+  if (now.empty()) now.push_back(ring::RingPeer{self_.peer_id, true});
+  if (next.empty()) next.push_back(ring::RingPeer{self_.peer_id, true});
+  // Create checked the settings and peer ids are distinct and non-empty, so these hold.
+  view->ring = std::make_shared<const ring::Ring>(
+      std::move(*ring::Ring::Create(std::move(now), options_.virtual_nodes)));
+  view->next_ring = view->changing ? std::make_shared<const ring::Ring>(std::move(
+                                         *ring::Ring::Create(std::move(next), options_.virtual_nodes)))
+                                   : view->ring;
   for (const std::string& seed : options_.seeds) {
     bool resolved =
         seed == self_.url ||
@@ -176,57 +223,131 @@ void Membership::PublishLocked() {
   view_ = std::move(view);
 }
 
-void Membership::Notify(const std::vector<Member>& came_up, const std::vector<Member>& went_down,
-                        bool formed_now) {
+void Membership::PublishIfLocked(bool changed, Changes& changes) {
+  if (!changed) {
+    return;
+  }
+  const bool was_formed = formed_;
+  PublishLocked();
+  changes.formed_now = !was_formed && formed_;
+}
+
+void Membership::Notify(const Changes& changes) {
   if (events_.on_up) {
-    for (const Member& m : came_up) events_.on_up(m);
+    for (const Member& m : changes.came_up) events_.on_up(m);
   }
   if (events_.on_down) {
-    for (const Member& m : went_down) events_.on_down(m);
+    for (const Member& m : changes.went_down) events_.on_down(m);
   }
-  if (formed_now && events_.on_formed) {
+  if (events_.on_role) {
+    for (const Member& m : changes.roles) events_.on_role(m);
+  }
+  if (changes.formed_now && events_.on_formed) {
     events_.on_formed();
   }
 }
 
 wire::MembersOk Membership::OnMembers(const wire::ClusterMembers& request) {
-  std::vector<Member> came_up;
-  bool formed_now = false;
+  Changes changes;
   wire::MembersOk reply;
   {
     std::lock_guard lock(mu_);
     const int64_t now = clock_.NowUnixMs();
-    bool changed = MergeLocked(request.from, /*direct=*/true, now, came_up);
+    bool changed = MergeLocked(request.from, /*direct=*/true, now, changes);
     for (const wire::PeerInfo& info : request.members) {
-      changed = MergeLocked(info, /*direct=*/info.peer_id == request.from.peer_id, now, came_up) ||
+      changed = MergeLocked(info, /*direct=*/info.peer_id == request.from.peer_id, now, changes) ||
                 changed;
     }
-    if (changed) {
-      const bool was_formed = formed_;
-      PublishLocked();
-      formed_now = !was_formed && formed_;
-    }
+    PublishIfLocked(changed, changes);
     reply.members = ListLocked();
   }
-  Notify(came_up, {}, formed_now);
+  Notify(changes);
   return reply;
 }
 
 void Membership::ReportUnreachable(const std::string& peer_id) {
-  std::vector<Member> came_up, went_down;
+  Changes changes;
   {
     std::lock_guard lock(mu_);
     for (Known& k : known_) {
       if (k.info.peer_id == peer_id &&
           clock_.NowUnixMs() - k.last_answer_ms >= options_.down_after_ms) {
-        SetUpLocked(k, false, came_up, went_down);
+        SetUpLocked(k, false, changes);
       }
     }
-    if (!went_down.empty()) {
-      PublishLocked();
+    PublishIfLocked(!changes.went_down.empty(), changes);
+  }
+  Notify(changes);
+}
+
+wire::MemberRole Membership::role() const {
+  std::lock_guard lock(mu_);
+  return self_.role;
+}
+
+void Membership::SetRole(wire::MemberRole role) {
+  std::lock_guard lock(mu_);
+  if (self_.role == role) {
+    return;
+  }
+  // The epoch outlives a restart by following the clock (ms), yet always rises.
+  self_.epoch = std::max<uint64_t>(self_.epoch + 1, static_cast<uint64_t>(clock_.NowUnixMs()));
+  self_.role = role;
+  PublishLocked();
+}
+
+bool Membership::MergeExchangeLocked(const std::string& url, const Result<block::Value>& reply,
+                                     int64_t now_ms, Changes& changes) {
+  if (!reply) return false;  // an exchange that failed: the pings judge liveness
+  Result<wire::MembersOk> ok = wire::MembersOkFromPayload(*reply);
+  if (!ok) return false;
+  bool changed = false;
+  if (std::find(seeds_answered_.begin(), seeds_answered_.end(), url) == seeds_answered_.end()) {
+    seeds_answered_.push_back(url);
+    changed = true;
+  }
+  for (const wire::PeerInfo& info : ok->members) {
+    changed = MergeLocked(info, /*direct=*/info.url == url, now_ms, changes) || changed;
+  }
+  return changed;
+}
+
+Announced Membership::Announce(transport::Transport& transport) {
+  std::vector<std::pair<std::string, wire::WireCall>> calls;
+  {
+    std::lock_guard lock(mu_);
+    wire::CallOptions options;
+    options.timeout_ms = options_.probe_interval_ms;
+    options.sender = self_.peer_id;
+    options.clock = &clock_;
+    const block::Value list =
+        wire::ClusterMembersToPayload(wire::ClusterMembers{self_, ListLocked()});
+    for (const Known& k : known_) {
+      if (k.info.role == wire::MemberRole::kLeft) continue;
+      auto& [url, call] = calls.emplace_back(k.info.url, wire::WireCall{});
+      call.Start(transport, url, MessageType::kClusterMembers, list, MessageType::kMembersOk,
+                 next_request_id_.fetch_add(1), options);
     }
   }
-  Notify(came_up, went_down, false);
+  std::vector<Result<block::Value>> replies;
+  replies.reserve(calls.size());
+  for (auto& [url, call] : calls) {
+    replies.push_back(call.Wait());
+  }
+  Announced out{calls.size(), 0};
+  Changes changes;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = clock_.NowUnixMs();
+    bool changed = false;
+    for (size_t i = 0; i < calls.size(); ++i) {
+      out.answered += replies[i] ? 1 : 0;
+      changed = MergeExchangeLocked(calls[i].first, replies[i], now, changes) || changed;
+    }
+    PublishIfLocked(changed, changes);
+  }
+  Notify(changes);
+  return out;
 }
 
 void Membership::ProbeOnce(transport::Transport& transport) {
@@ -243,6 +364,7 @@ void Membership::ProbeOnce(transport::Transport& transport) {
     options.sender = self_.peer_id;
     options.clock = &clock_;
     for (const Known& k : known_) {
+      if (k.info.role == wire::MemberRole::kLeft) continue;  // gone on purpose: not probed
       Probe& p = probes.emplace_back(Probe{k.info.peer_id, k.info.url, {}});
       p.call.Start(transport, k.info.url, MessageType::kPing, wire::PingToPayload(wire::Ping{}),
                    MessageType::kPong, next_request_id_.fetch_add(1), options);
@@ -253,8 +375,9 @@ void Membership::ProbeOnce(transport::Transport& transport) {
     }
     if (!known_.empty()) {  // and one member at random, so that lists spread beyond the seeds
       const Known& k = known_[random_() % known_.size()];
-      if (std::find(exchange_with.begin(), exchange_with.end(), k.info.url) ==
-          exchange_with.end()) {
+      if (k.info.role != wire::MemberRole::kLeft &&
+          std::find(exchange_with.begin(), exchange_with.end(), k.info.url) ==
+              exchange_with.end()) {
         exchange_with.push_back(k.info.url);
       }
     }
@@ -271,8 +394,7 @@ void Membership::ProbeOnce(transport::Transport& transport) {
   for (Probe& p : probes) {
     replies.push_back(p.call.Wait());
   }
-  std::vector<Member> came_up, went_down;
-  bool formed_now = false;
+  Changes changes;
   {
     std::lock_guard lock(mu_);
     const int64_t now = clock_.NowUnixMs();
@@ -286,37 +408,21 @@ void Membership::ProbeOnce(transport::Transport& transport) {
         Result<wire::Pong> pong = replies[i] ? wire::PongFromPayload(*replies[i])
                                              : Result<wire::Pong>(replies[i].error());
         // Another node answering at the member's URL is not the member.
+        const size_t before = changes.came_up.size() + changes.went_down.size();
         if (pong && pong->peer_id == p.peer_id) {
           it->last_answer_ms = now;
-          size_t before = came_up.size();
-          SetUpLocked(*it, true, came_up, went_down);
-          changed = changed || came_up.size() != before;
+          SetUpLocked(*it, true, changes);
         } else if (now - it->last_answer_ms >= options_.down_after_ms) {
-          size_t before = went_down.size();
-          SetUpLocked(*it, false, came_up, went_down);
-          changed = changed || went_down.size() != before;
+          SetUpLocked(*it, false, changes);
         }
+        changed = changed || changes.came_up.size() + changes.went_down.size() != before;
         continue;
       }
-      if (!replies[i]) continue;  // an exchange that failed: the pings judge liveness
-      Result<wire::MembersOk> ok = wire::MembersOkFromPayload(*replies[i]);
-      if (!ok) continue;
-      if (std::find(seeds_answered_.begin(), seeds_answered_.end(), p.url) ==
-          seeds_answered_.end()) {
-        seeds_answered_.push_back(p.url);
-        changed = true;
-      }
-      for (const wire::PeerInfo& info : ok->members) {
-        changed = MergeLocked(info, /*direct=*/info.url == p.url, now, came_up) || changed;
-      }
+      changed = MergeExchangeLocked(p.url, replies[i], now, changes) || changed;
     }
-    if (changed) {
-      const bool was_formed = formed_;
-      PublishLocked();
-      formed_now = !was_formed && formed_;
-    }
+    PublishIfLocked(changed, changes);
   }
-  Notify(came_up, went_down, formed_now);
+  Notify(changes);
 }
 
 void Membership::Start(transport::Transport& transport) {

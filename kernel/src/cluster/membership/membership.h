@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// Membership: the peers this node knows, whether each is up, and the ring over them (DESIGN.md
-// §7). It starts from this node and the `cluster.seeds` URLs. Every probe interval it pings
-// each known member (a member that has not answered for `down_after_ms` is down; one that
+// Membership: the peers this node knows, whether each is up, its role, and the rings over them
+// (DESIGN.md §7). It starts from this node and the `cluster.seeds` URLs. Every probe interval it
+// pings each known member (a member that has not answered for `down_after_ms` is down; one that
 // answers is up again) and exchanges member lists ("cluster.members", docs/protocol.md) with
 // every seed and with one other member, so that a list any node learns reaches all. A member
 // heard of only through another keeps the state it has; one heard from directly is up.
-// The ring holds every known member, up or down, so that a member that is down keeps its
-// blocks (they are unavailable, not moved; moving them is membership change, issue 8); the
-// NetworkTransactor picks each block's first reachable peer.
+// Roles (wire::MemberRole): the ring that places blocks holds the active and leaving members;
+// the next ring, what placement becomes once the pending changes are made, holds the active and
+// joining ones. A joining member fetches what the next ring gives it before it turns active; a
+// leaving one hands its ranges on before it turns left (cluster/repair/handoff.h). Only a member
+// changes its own role, with a higher epoch; the newest epoch heard of wins.
+// The ring holds every known active member, up or down, so that a member that is down keeps its
+// blocks (they are unavailable, not moved); the NetworkTransactor picks each block's first
+// reachable peer.
 // The cluster is formed once every seed has answered, has been heard of by its URL, or is
 // this node: before that the node cannot place blocks (ClusterFor is Unavailable), so that no
 // block lands on a ring that is about to change.
@@ -50,7 +55,9 @@ struct MembershipOptions {
 // One immutable snapshot of what the node knows.
 struct MembershipView {
   std::vector<Member> members;  // this node first, then by peer id
-  std::shared_ptr<const ring::Ring> ring;
+  std::shared_ptr<const ring::Ring> ring;       // places blocks: active and leaving members
+  std::shared_ptr<const ring::Ring> next_ring;  // once joins and leaves are done
+  bool changing = false;                        // a member is joining or leaving
   bool formed = false;
   std::vector<std::string> waiting_for;  // seeds not yet answered or heard of
   const Member* Find(const std::string& peer_id) const;
@@ -61,6 +68,13 @@ struct MembershipEvents {
   std::function<void(const Member&)> on_up;    // a member came up (or was first heard of)
   std::function<void(const Member&)> on_down;  // a member went down
   std::function<void()> on_formed;             // the cluster formed
+  std::function<void(const Member&)> on_role;  // another member's role changed
+};
+
+// What one Announce reached.
+struct Announced {
+  size_t asked = 0;
+  size_t answered = 0;
 };
 
 class Membership final {
@@ -83,6 +97,8 @@ class Membership final {
 
   // The peers that hold `block_id` (SPEC.md §7.2), or Unavailable while the cluster forms.
   Result<std::vector<std::string>> ClusterFor(const std::string& block_id) const;
+  // The peers that will hold `block_id` once the joins and leaves under way are done.
+  Result<std::vector<std::string>> NextClusterFor(const std::string& block_id) const;
   bool IsReachable(const std::string& peer_id) const;
 
   // The answer to a "cluster.members" request: `request.from` is heard from directly (up), its
@@ -91,6 +107,13 @@ class Membership final {
   // A request to `peer_id` failed in transit: it is down once down_after_ms has passed since
   // its last answer.
   void ReportUnreachable(const std::string& peer_id);
+
+  // This node's role; SetRole changes it under a new epoch (Announce tells the others now).
+  wire::MemberRole role() const;
+  void SetRole(wire::MemberRole role);
+  // Exchanges member lists with every known member that has not left, now, and waits for the
+  // answers: how a role change reaches the cluster before this node acts on it.
+  Announced Announce(transport::Transport& transport);
 
   // One probe round, over `transport`: what the background loop runs every interval.
   void ProbeOnce(transport::Transport& transport);
@@ -109,15 +132,21 @@ class Membership final {
              MembershipEvents events);
   // Merges `info` (heard from directly when `direct`). REQUIRES: mu_ held. Returns whether the
   // member set changed.
-  bool MergeLocked(const wire::PeerInfo& info, bool direct, int64_t now_ms,
-                   std::vector<Member>& came_up);
-  void SetUpLocked(Known& known, bool up, std::vector<Member>& came_up,
-                   std::vector<Member>& went_down);
+  struct Changes {
+    std::vector<Member> came_up, went_down, roles;
+    bool formed_now = false;
+  };
+  bool MergeLocked(const wire::PeerInfo& info, bool direct, int64_t now_ms, Changes& changes);
+  // Merges the answer to a member-list exchange with `url`. REQUIRES: mu_ held.
+  bool MergeExchangeLocked(const std::string& url, const Result<block::Value>& reply,
+                           int64_t now_ms, Changes& changes);
+  // Publishes when `changed`, noting a formation. REQUIRES: mu_ held.
+  void PublishIfLocked(bool changed, Changes& changes);
+  void SetUpLocked(Known& known, bool up, Changes& changes);
   // Rebuilds the published view. REQUIRES: mu_ held.
   void PublishLocked();
   std::vector<wire::PeerInfo> ListLocked() const;
-  void Notify(const std::vector<Member>& came_up, const std::vector<Member>& went_down,
-              bool formed_now);
+  void Notify(const Changes& changes);
   Member AsMember(const Known& known) const;
 
   const std::string peer_id_;

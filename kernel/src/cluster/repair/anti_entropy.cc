@@ -50,7 +50,18 @@ Result<std::vector<std::string>> AntiEntropy::DigestFor(const wire::DigestReques
 
 Result<std::vector<BlockHead>> AntiEntropy::HeadsFor(const wire::HeadsRequest& request) {
   std::vector<BlockHead> out;
-  if (!request.of.empty()) {
+  if (request.next && !request.of.empty()) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<BlockHead> heads, repository_.Heads());
+    std::vector<BlockHead> given;  // what the next ring gives the requester, in block id order
+    for (BlockHead& head : heads) {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<std::string> next,
+                                  peers_.NextClusterFor(head.block_id));
+      if (std::find(next.begin(), next.end(), request.peer) != next.end()) {
+        given.push_back(std::move(head));
+      }
+    }
+    out = HeadsIn(given, request.buckets, request.of);
+  } else if (!request.of.empty()) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<BlockHead> shared, Shared(request.peer));
     out = HeadsIn(shared, request.buckets, request.of);
   }
@@ -258,17 +269,145 @@ ReadRepairReport AntiEntropy::RunRequested() {
   return report;
 }
 
+namespace {
+
+std::vector<std::string> Without(std::vector<std::string> peers, const std::string& self) {
+  std::erase(peers, self);
+  return peers;
+}
+
+}  // namespace
+
 Result<size_t> AntiEntropy::RepairBlock(const BlockId& block_id) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<std::string> cluster, peers_.ClusterFor(block_id));
   if (std::find(cluster.begin(), cluster.end(), self_) == cluster.end()) {
     return size_t{0};  // not this node's to hold
   }
-  std::vector<std::string> others;
-  for (const std::string& peer : cluster) {
-    if (peer != self_) {
-      others.push_back(peer);
+  return RepairFrom(block_id, Without(std::move(cluster), self_));
+}
+
+HandOffReport AntiEntropy::HandOff() {
+  constexpr uint32_t kBucketsPerRequest = 8;  // a batch: the heads of a few buckets at a time
+  constexpr size_t kReportEvery = 100;        // blocks fetched between progress reports
+  HandOffReport report;
+  std::map<BlockId, uint64_t> found;  // block -> the highest rev a peer listed
+  for (const std::string& peer : peers_.Peers()) {
+    bool listed = true;
+    for (uint32_t b = 0; b < options_.buckets && listed; b += kBucketsPerRequest) {
+      wire::HeadsRequest ask{self_, options_.buckets, {}, {}, /*next=*/true};
+      for (uint32_t i = b; i < std::min(options_.buckets, b + kBucketsPerRequest); ++i) {
+        ask.of.push_back(i);
+      }
+      Result<std::vector<BlockHead>> heads = peers_.Heads(peer, ask);
+      if (!heads) {
+        listed = false;
+        ++report.failures;
+        if (events_.on_failure) {
+          events_.on_failure("listing the blocks " + peer + " hands on: " +
+                             heads.error().ToString());
+        }
+        break;
+      }
+      for (const BlockHead& head : *heads) {
+        uint64_t& rev = found[head.block_id];
+        rev = std::max(rev, head.latest.rev);
+      }
+    }
+    report.peers_asked += listed ? 1 : 0;
+  }
+  report.blocks_found = found.size();
+  if (events_.on_hand_off) {
+    events_.on_hand_off(report);
+  }
+  for (const auto& [id, rev] : found) {
+    Result<std::optional<transactor::ActionRev>> latest = repository_.Latest(id);
+    Result<size_t> replayed = size_t{0};
+    if (!latest) {
+      replayed = latest.error();
+    } else if (RevOf(*latest) < rev) {
+      Result<std::vector<std::string>> cluster = peers_.ClusterFor(id);
+      replayed = cluster ? RepairFrom(id, Without(std::move(*cluster), self_))
+                         : Result<size_t>(cluster.error());
+    }
+    ++report.blocks_checked;
+    if (!replayed) {
+      ++report.failures;
+      if (events_.on_failure) {
+        events_.on_failure("fetching block " + id + ": " + replayed.error().ToString());
+      }
+    } else if (*replayed > 0) {
+      ++report.blocks_fetched;
+      report.actions_replayed += *replayed;
+    }
+    if (report.blocks_checked % kReportEvery == 0 && events_.on_hand_off) {
+      events_.on_hand_off(report);
     }
   }
+  if (report.blocks_checked % kReportEvery != 0 && events_.on_hand_off) {
+    events_.on_hand_off(report);
+  }
+  return report;
+}
+
+Result<HandedOnReport> AntiEntropy::HandedOn() {
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<BlockHead> heads, repository_.Heads());
+  HandedOnReport report;
+  report.blocks = heads.size();
+  // Asks each next owner about all of its blocks at once, a request per wire::kMaxRepairBlocks.
+  std::map<std::string, std::vector<const BlockHead*>> by_peer;
+  std::map<BlockId, std::vector<std::string>> next_of;
+  for (const BlockHead& head : heads) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<std::string> next,
+                                peers_.NextClusterFor(head.block_id));
+    next = Without(std::move(next), self_);
+    for (const std::string& peer : next) by_peer[peer].push_back(&head);
+    next_of[head.block_id] = std::move(next);
+  }
+  std::map<BlockId, size_t> holders;
+  std::set<std::string> answered;
+  for (const auto& [peer, mine] : by_peer) {
+    for (size_t at = 0; at < mine.size(); at += wire::kMaxRepairBlocks) {
+      wire::HeadsRequest ask{self_, 1, {}, {}};
+      std::map<BlockId, uint64_t> want;
+      for (size_t i = at; i < std::min(mine.size(), at + wire::kMaxRepairBlocks); ++i) {
+        ask.block_ids.push_back(mine[i]->block_id);
+        want[mine[i]->block_id] = mine[i]->latest.rev;
+      }
+      Result<std::vector<BlockHead>> theirs = peers_.Heads(peer, ask);
+      if (!theirs) {
+        answered.erase(peer);  // a peer that stops answering is not waited for
+        break;
+      }
+      answered.insert(peer);
+      for (const BlockHead& head : *theirs) {
+        auto it = want.find(head.block_id);
+        if (it != want.end() && head.latest.rev >= it->second) ++holders[head.block_id];
+      }
+    }
+  }
+  for (const BlockHead& head : heads) {
+    const std::vector<std::string>& next = next_of[head.block_id];
+    // Every next owner that answers must hold the block, and a majority of them at least.
+    size_t reachable = 0;
+    for (const std::string& peer : next) reachable += answered.count(peer);
+    const size_t needed = std::max(next.size() / 2 + 1, reachable);
+    const size_t held = holders[head.block_id];
+    if (!next.empty() && held >= needed) {
+      ++report.handed_on;
+    } else if (report.first_short.empty()) {
+      report.first_short = next.empty() ? "block " + head.block_id + " has no next owner"
+                                        : "block " + head.block_id + " is at rev " +
+                                              std::to_string(head.latest.rev) + " on " +
+                                              std::to_string(held) + " of its " +
+                                              std::to_string(next.size()) + " next owners, " +
+                                              std::to_string(needed) + " needed";
+    }
+  }
+  return report;
+}
+
+Result<size_t> AntiEntropy::RepairFrom(const BlockId& block_id,
+                                       const std::vector<std::string>& others) {
   const size_t floor = std::min<size_t>(2, others.size());
   if (floor == 0) {
     return size_t{0};

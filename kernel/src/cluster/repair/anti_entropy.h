@@ -21,6 +21,12 @@
 // runs what is queued as soon as it is queued, with the same RepairBlock: a hint is only a hint,
 // the repair corroborates on its own. Each block is hinted to a peer at most once per
 // hint_window_ms, and the queues are bounded (what does not fit is dropped and counted).
+// Hand-off (joining and leaving, docs/operations.md): while the ring changes, HandOff fetches
+// the blocks the next ring gives this node from whoever holds them: each reachable peer lists,
+// a few buckets per "repo.heads" request ("next"), its blocks whose next cluster holds this node;
+// each one this node is behind on is fetched with the same corroborated repair, from the block's
+// current cluster. HandedOn tells a leaving node whether each of its blocks is held at this
+// node's revision by every member of its next cluster that answers, and by a majority at least.
 // Thread-safety: every method but Start/Stop may be called from any thread at once; Start/Stop
 // from one thread.
 // Errors: RepairBlock is Unavailable when too few replicas answer, Aborted when their histories
@@ -80,6 +86,24 @@ struct ReadRepairReport {
   size_t dropped = 0;          // requests and hints dropped since the last pass: queues were full
 };
 
+// What one hand-off pass did.
+struct HandOffReport {
+  size_t peers_asked = 0;      // peers that listed their blocks for this node
+  size_t blocks_found = 0;     // blocks the next ring gives this node that some peer holds
+  size_t blocks_checked = 0;   // of those, fetched or found current so far
+  size_t blocks_fetched = 0;   // brought here or forward
+  size_t actions_replayed = 0;
+  size_t failures = 0;         // peers that could not list, blocks that could not be fetched
+  bool complete() const { return failures == 0 && blocks_checked == blocks_found; }
+};
+
+// What HandedOn found.
+struct HandedOnReport {
+  size_t blocks = 0;        // this node's blocks
+  size_t handed_on = 0;     // held at this node's revision by their next cluster (see above)
+  std::string first_short;  // the first block that is not, and why
+};
+
 struct AntiEntropyEvents {
   // A block was brought forward by `actions` replayed actions, to `rev`.
   std::function<void(const block::BlockId&, size_t actions, uint64_t rev)> on_repaired;
@@ -89,6 +113,8 @@ struct AntiEntropyEvents {
   std::function<void(const RoundReport&)> on_round;
   // A pass over the read-repair queues ended.
   std::function<void(const ReadRepairReport&)> on_read_repair;
+  // A hand-off pass listed what to fetch, and again after each batch of blocks fetched.
+  std::function<void(const HandOffReport&)> on_hand_off;
 };
 
 class AntiEntropy final {
@@ -121,6 +147,11 @@ class AntiEntropy final {
   // Sends the queued hints and repairs the queued blocks, now.
   ReadRepairReport RunRequested();
 
+  // Hand-off: fetches what the next ring gives this node (one pass; repeat until complete).
+  HandOffReport HandOff();
+  // Whether this node's blocks are held by their next clusters (a leaving node's check).
+  Result<HandedOnReport> HandedOn();
+
   // The background loop: a round every interval_ms (the first after one interval; none when
   // it is 0), and a RunRequested whenever something is queued.
   void Start();
@@ -139,6 +170,9 @@ class AntiEntropy final {
   Result<std::vector<block::BlockId>> Compare(const std::string& peer,
                                               const std::vector<core::repository::BlockHead>& heads,
                                               RoundReport& report);
+  // Brings `block_id` to the highest revision `others` (replicas other than this node)
+  // corroborate.
+  Result<size_t> RepairFrom(const block::BlockId& block_id, const std::vector<std::string>& others);
   // Repairs the first `limit` of `ids`, each failure reported to events.
   Repaired RepairEach(const std::set<block::BlockId>& ids, size_t limit);
   void Loop();

@@ -6,7 +6,7 @@ namespace optimystic::cluster::repair {
 std::vector<std::string> MembershipRepairPeers::Peers() {
   std::vector<std::string> out;
   for (const membership::Member& member : peers_.membership().View()->members) {
-    if (!member.self && member.up) {
+    if (!member.self && member.up && member.role != wire::MemberRole::kLeft) {
       out.push_back(member.peer_id);
     }
   }
@@ -15,6 +15,11 @@ std::vector<std::string> MembershipRepairPeers::Peers() {
 
 Result<std::vector<std::string>> MembershipRepairPeers::ClusterFor(const block::BlockId& block_id) {
   return peers_.membership().ClusterFor(block_id);
+}
+
+Result<std::vector<std::string>> MembershipRepairPeers::NextClusterFor(
+    const block::BlockId& block_id) {
+  return peers_.membership().NextClusterFor(block_id);
 }
 
 Result<std::vector<std::string>> MembershipRepairPeers::Digest(const std::string& peer,

@@ -29,6 +29,11 @@ class RepairPeers {
   virtual std::vector<std::string> Peers() = 0;
   // The peers that hold `block_id`, nearest first.
   virtual Result<std::vector<std::string>> ClusterFor(const block::BlockId& block_id) = 0;
+  // The peers that will hold `block_id` once the joins and leaves under way are done; the same
+  // as ClusterFor when none is.
+  virtual Result<std::vector<std::string>> NextClusterFor(const block::BlockId& block_id) {
+    return ClusterFor(block_id);
+  }
   virtual Result<std::vector<std::string>> Digest(const std::string& peer,
                                                   const wire::DigestRequest& request) = 0;
   virtual Result<std::vector<core::repository::BlockHead>> Heads(
@@ -48,6 +53,7 @@ class MembershipRepairPeers final : public RepairPeers {
 
   std::vector<std::string> Peers() override;
   Result<std::vector<std::string>> ClusterFor(const block::BlockId& block_id) override;
+  Result<std::vector<std::string>> NextClusterFor(const block::BlockId& block_id) override;
   Result<std::vector<std::string>> Digest(const std::string& peer,
                                           const wire::DigestRequest& request) override;
   Result<std::vector<core::repository::BlockHead>> Heads(

@@ -46,6 +46,8 @@ constexpr std::array<std::pair<MessageType, std::string_view>, kMessageTypeCount
     {MessageType::kRepoRepairOk, "repo.repair.ok"},
     {MessageType::kDebugFaults, "debug.faults"},
     {MessageType::kDebugFaultsOk, "debug.faults.ok"},
+    {MessageType::kClusterLeave, "cluster.leave"},
+    {MessageType::kClusterLeaveOk, "cluster.leave.ok"},
 }};
 
 }  // namespace

@@ -59,10 +59,14 @@ enum class MessageType : uint8_t {
   // Fault injection (node.fault_injection, docs/faults.md): the peers this node is cut off from.
   kDebugFaults = 35,    // "debug.faults": {cut}
   kDebugFaultsOk = 36,  // "debug.faults.ok": {cut}
+  // Membership change (docs/operations.md "Joining and leaving"): a client asks the node to
+  // hand its ranges on and leave the cluster; it replies at once and stops once it has left.
+  kClusterLeave = 37,    // "cluster.leave": {}
+  kClusterLeaveOk = 38,  // "cluster.leave.ok": {role}
 };
 
 // How many types there are; enumerators run from 0 to kMessageTypeCount - 1.
-inline constexpr size_t kMessageTypeCount = 37;
+inline constexpr size_t kMessageTypeCount = 39;
 
 // The wire name of `type`, e.g. "ping".
 std::string_view MessageTypeName(MessageType type) noexcept;

@@ -88,6 +88,9 @@ constexpr const char* kTransformsKey = "transforms";
 constexpr const char* kUnavailableKey = "unavailable";
 constexpr const char* kUnconfirmedAheadRevKey = "unconfirmedAheadRev";
 constexpr const char* kUrlKey = "url";
+constexpr const char* kRoleKey = "role";
+constexpr const char* kEpochKey = "epoch";
+constexpr const char* kNextKey = "next";
 constexpr const char* kAfterRevKey = "afterRev";
 constexpr const char* kCancelKey = "cancel";
 constexpr const char* kPendHashKey = "pendHash";
@@ -686,9 +689,19 @@ Result<CommitResult> CommitResultAt(const Value& v, const PayloadPath& at) {
   return CommitResult(std::move(out));
 }
 
+constexpr std::array<EnumName<MemberRole>, 4> kRoleNames = {{
+    {MemberRole::kActive, "active"},
+    {MemberRole::kJoining, "joining"},
+    {MemberRole::kLeaving, "leaving"},
+    {MemberRole::kLeft, "left"},
+}};
+
 Value PeerInfoToValue(const PeerInfo& peer) {
-  return Value::object(
-      {{kPeerIdKey, peer.peer_id}, {kPublicKeyKey, peer.public_key}, {kUrlKey, peer.url}});
+  return Value::object({{kPeerIdKey, peer.peer_id},
+                        {kPublicKeyKey, peer.public_key},
+                        {kUrlKey, peer.url},
+                        {kRoleKey, NameOf(peer.role, kRoleNames)},
+                        {kEpochKey, peer.epoch}});
 }
 
 Value PeerInfosToValue(const std::vector<PeerInfo>& peers) {
@@ -705,6 +718,15 @@ Result<PeerInfo> PeerInfoAt(const Value& v, const PayloadPath& at) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(peer.peer_id, NonEmptyTextMember(v, at, kPeerIdKey));
   OPTIMYSTIC_ASSIGN_OR_RETURN(peer.public_key, TextMember(v, at, kPublicKeyKey));
   OPTIMYSTIC_ASSIGN_OR_RETURN(peer.url, TextMember(v, at, kUrlKey));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(
+      std::optional<MemberRole> role,
+      OptionalMember<MemberRole>(v, at, kRoleKey, [](const Value& e, const PayloadPath& where) {
+        return EnumAt(e, where, kRoleNames);
+      }));
+  peer.role = role.value_or(MemberRole::kActive);
+  OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<uint64_t> epoch,
+                              OptionalMember<uint64_t>(v, at, kEpochKey, Uint64At));
+  peer.epoch = epoch.value_or(0);
   return peer;
 }
 
@@ -1152,7 +1174,8 @@ Value RepoHeadsToPayload(const HeadsRequest& request) noexcept {
   return Value::object({{kPeerKey, request.peer},
                         {kBucketsKey, uint64_t{request.buckets}},
                         {kOfKey, std::move(of)},
-                        {kBlockIdsKey, TextArray(request.block_ids)}});
+                        {kBlockIdsKey, TextArray(request.block_ids)},
+                        {kNextKey, request.next}});
 }
 
 Result<HeadsRequest> RepoHeadsFromPayload(const Value& payload) noexcept {
@@ -1178,6 +1201,7 @@ Result<HeadsRequest> RepoHeadsFromPayload(const Value& payload) noexcept {
           }));
   OPTIMYSTIC_ASSIGN_OR_RETURN(request.block_ids, RequiredMember<std::vector<BlockId>>(
                                                      payload, kName, kBlockIdsKey, IdsAt));
+  OPTIMYSTIC_ASSIGN_OR_RETURN(request.next, OptionalBoolMember(payload, kName, kNextKey));
   return request;
 }
 
@@ -1223,6 +1247,15 @@ Result<uint64_t> RepoRepairOkFromPayload(const Value& payload) noexcept {
   constexpr const char* kName = "repo.repair.ok";
   OPTIMYSTIC_RETURN_IF_ERROR(ExpectMap(payload, kName));
   return Uint64Member(payload, kName, kQueuedKey);
+}
+
+std::string_view MemberRoleName(MemberRole role) noexcept {
+  for (const EnumName<MemberRole>& n : kRoleNames) {
+    if (n.value == role) {
+      return n.name;
+    }
+  }
+  return "invalid";
 }
 
 }  // namespace optimystic::cluster::wire

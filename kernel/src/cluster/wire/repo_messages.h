@@ -119,12 +119,23 @@ Status RepoCancelOkFromPayload(const block::Value& payload) noexcept;
 
 // ---- Membership exchange ---------------------------------------------------------------------
 
+// A member's part in the ring (docs/operations.md "Joining and leaving"): a joining member is
+// fetching the blocks it will hold and holds none yet; an active one holds its ranges; a
+// leaving one still holds them while their next owners fetch them; one that left holds none.
+enum class MemberRole { kActive, kJoining, kLeaving, kLeft };
+std::string_view MemberRoleName(MemberRole role) noexcept;
+
 // A cluster member as peers tell each other of it.
-// Wire form: {"peerId": text (non-empty), "publicKey": text, "url": text}.
+// Wire form: {"peerId": text (non-empty), "publicKey": text, "url": text, "role": "active" |
+// "joining" | "leaving" | "left", "epoch": u64}; role and epoch may be absent (active, 0). Only
+// the member itself changes its role, each time with a higher epoch, so that what is heard of
+// it second-hand is taken when it is newer.
 struct PeerInfo {
   std::string peer_id;
   std::string public_key;  // Ed25519, in base32 as node.status shows it
   std::string url;         // where the peer listens, e.g. "tcp://10.0.0.7:7400"
+  MemberRole role = MemberRole::kActive;
+  uint64_t epoch = 0;
   bool operator==(const PeerInfo&) const = default;
 };
 
@@ -270,14 +281,18 @@ block::Value RepoDigestOkToPayload(const std::vector<std::string>& digests) noex
 Result<std::vector<std::string>> RepoDigestOkFromPayload(const block::Value& payload) noexcept;
 
 // "repo.heads": the latest revisions of the blocks shared with `peer` in buckets `of` (of
-// `buckets`), and of `blockIds` wherever they are placed.
+// `buckets`), and of `blockIds` wherever they are placed. With "next": the responder's blocks
+// in those buckets that `peer` will hold once the ring's pending changes are made (a hand-off:
+// the blocks a joining node fetches, or those a leaving node's ranges pass on), whoever holds
+// them now.
 // Payload: {"peer": text, "buckets": u32 (1 to kMaxDigestBuckets), "of": [u32], "blockIds":
-// [text]}; every bucket in `of` is below `buckets`.
+// [text], "next": bool (absent: false)}; every bucket in `of` is below `buckets`.
 struct HeadsRequest {
   std::string peer;
   uint32_t buckets = 1;
   std::vector<uint32_t> of;
   std::vector<transactor::BlockId> block_ids;
+  bool next = false;
   bool operator==(const HeadsRequest&) const = default;
 };
 block::Value RepoHeadsToPayload(const HeadsRequest& request) noexcept;

@@ -331,7 +331,8 @@ class SchemaReader {
     OPTIMYSTIC_RETURN_IF_ERROR(s.CheckKeys({"replication", "virtual_nodes", "seeds", "advertise",
                                             "probe_interval_ms", "down_after_ms",
                                             "promise_quorum", "round_timeout_ms",
-                                            "anti_entropy_ms", "read_repair"}));
+                                            "anti_entropy_ms", "read_repair", "leave_on_shutdown",
+                                            "leave_timeout_ms"}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         config_.cluster_replication,
         GetIntInRange(s, "replication", 1, 1, std::numeric_limits<uint32_t>::max()));
@@ -375,6 +376,10 @@ class SchemaReader {
       return s.Get("anti_entropy_ms").Error("must be 0 (off) or at least 100");
     }
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_read_repair, s.GetBool("read_repair", true));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_leave_on_shutdown,
+                                s.GetBool("leave_on_shutdown", false));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_leave_timeout_ms,
+                                GetIntInRange(s, "leave_timeout_ms", 300'000, 1000, 86'400'000));
     return Status::Ok();
   }
 
@@ -536,7 +541,9 @@ std::string PrintNodeConfig(const NodeConfig& config) {
            {"promise_quorum", Plain(std::to_string(config.cluster_promise_quorum))},
            {"round_timeout_ms", Plain(std::to_string(config.cluster_round_timeout_ms))},
            {"anti_entropy_ms", Plain(std::to_string(config.cluster_anti_entropy_ms))},
-           {"read_repair", Bool(config.cluster_read_repair)}});
+           {"read_repair", Bool(config.cluster_read_repair)},
+           {"leave_on_shutdown", Bool(config.cluster_leave_on_shutdown)},
+           {"leave_timeout_ms", Plain(std::to_string(config.cluster_leave_timeout_ms))}});
   if (!config.cluster_advertise.empty()) {
     cluster.children.emplace_back("advertise", Plain(config.cluster_advertise));
   }

@@ -76,6 +76,10 @@ struct NodeConfig {
   // Read repair (replication > 1): a replicated get that finds a replica behind asks it to
   // repair the block from its other replicas.
   bool cluster_read_repair = true;
+  // On SIGTERM, hand this node's ranges on and leave the cluster before stopping (as
+  // `optimystic cluster leave` does), waiting at most leave_timeout_ms.
+  bool cluster_leave_on_shutdown = false;
+  int64_t cluster_leave_timeout_ms = 300'000;
 
   // The whole effective document (file + overrides), for plugin settings and --print-config.
   std::shared_ptr<const SettingsNode> root;

@@ -64,6 +64,7 @@ class Node final : public transport::RequestHandler {
     ASSERT_TRUE(dispatcher_->Register(wire::MessageType::kClusterMembers, *members_).ok());
   }
   void Probe() { membership->ProbeOnce(*transport_); }
+  transport::Transport* transport() { return transport_.get(); }
   // Answers nothing any more (as a node that crashed): every request fails.
   void Silence() { silent_ = true; }
   void Revive() { silent_ = false; }
@@ -200,6 +201,79 @@ TEST_F(MembershipTest, HearsayNeverOverridesWhatANodeSawAndBadEntriesAreIgnored)
   (void)a.membership->OnMembers(gossip);
   EXPECT_EQ(a.membership->View()->Find("c")->url, "tcp://127.0.0.1:2");
   EXPECT_EQ(a.membership->View()->Find("c")->public_key, "key-c");
+}
+
+// Whether `m` places any of many blocks on `peer`, now or once the changes under way are made.
+bool PlacesOn(const Membership& m, const std::string& peer, bool next) {
+  for (int i = 0; i < 200; ++i) {
+    const std::string block = "block-" + std::to_string(i);
+    auto cluster = next ? m.NextClusterFor(block) : m.ClusterFor(block);
+    EXPECT_TRUE(cluster.has_value());
+    if (cluster && std::find(cluster->begin(), cluster->end(), peer) != cluster->end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST_F(MembershipTest, RolesReachEveryMemberAndMoveBlocksOnlyInTheNextRing) {
+  Node& a = *nodes_[0];
+  Node& b = *nodes_[1];
+  Node& c = *nodes_[2];
+  std::vector<std::string> roles_seen;
+  MembershipEvents events;
+  events.on_role = [&](const Member& m) {
+    roles_seen.push_back(m.peer_id + ":" + std::string(wire::MemberRoleName(m.role)));
+  };
+  a.Join({a.url(), b.url()}, clock(), events);
+  b.Join({a.url(), b.url()}, clock());
+  c.Join({a.url(), b.url()}, clock());
+  c.membership->SetRole(wire::MemberRole::kJoining);
+  for (Node* n : {&a, &b, &c}) n->Probe();
+  for (Node* n : {&a, &b}) {
+    std::shared_ptr<const MembershipView> view = n->membership->View();
+    ASSERT_TRUE(view->formed);
+    ASSERT_NE(view->Find("c"), nullptr);
+    EXPECT_EQ(view->Find("c")->role, wire::MemberRole::kJoining);
+    EXPECT_TRUE(view->changing);
+    EXPECT_FALSE(PlacesOn(*n->membership, "c", /*next=*/false)) << "a joiner holds nothing yet";
+    EXPECT_TRUE(PlacesOn(*n->membership, "c", /*next=*/true));
+  }
+  EXPECT_FALSE(PlacesOn(*c.membership, "c", false)) << "not even by its own view";
+
+  // Turning active reaches every member at once (Announce), not a probe round later.
+  c.membership->SetRole(wire::MemberRole::kActive);
+  const Announced told = c.membership->Announce(*c.transport());
+  EXPECT_EQ(told.asked, 2u);
+  EXPECT_EQ(told.answered, 2u);
+  for (Node* n : {&a, &b}) {
+    EXPECT_EQ(n->membership->View()->Find("c")->role, wire::MemberRole::kActive);
+    EXPECT_FALSE(n->membership->View()->changing);
+    EXPECT_TRUE(PlacesOn(*n->membership, "c", false));
+  }
+  EXPECT_EQ(roles_seen, (std::vector<std::string>{"c:active"}))
+      << "a heard of c first as joining (a new member, not a change), then active";
+
+  // Leaving keeps the blocks in place until the member has left; one that left is not probed.
+  b.membership->SetRole(wire::MemberRole::kLeaving);
+  (void)b.membership->Announce(*b.transport());
+  EXPECT_TRUE(PlacesOn(*a.membership, "b", false));
+  EXPECT_FALSE(PlacesOn(*a.membership, "b", true));
+  b.membership->SetRole(wire::MemberRole::kLeft);
+  (void)b.membership->Announce(*b.transport());
+  b.Silence();
+  EXPECT_FALSE(PlacesOn(*a.membership, "b", false));
+  EXPECT_FALSE(a.membership->IsReachable("b"));
+  clock().Advance(10000);
+  a.Probe();
+  EXPECT_TRUE(a.membership->View()->Find("b")->up) << "a member that left is not probed down";
+
+  // What is heard second-hand is taken when it is newer, and only then.
+  wire::ClusterMembers stale{wire::PeerInfo{"c", "key-c", c.url()},
+                             {wire::PeerInfo{"b", "key-b", b.url(), wire::MemberRole::kActive, 1}}};
+  (void)a.membership->OnMembers(stale);
+  EXPECT_EQ(a.membership->View()->Find("b")->role, wire::MemberRole::kLeft);
+  EXPECT_EQ(roles_seen, (std::vector<std::string>{"c:active", "b:leaving", "b:left"}));
 }
 
 TEST(MembershipCreate, RefusesWhatCannotWork) {

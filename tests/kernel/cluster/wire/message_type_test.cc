@@ -65,6 +65,8 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
       {MessageType::kRepoRepairOk, "repo.repair.ok"},
       {MessageType::kDebugFaults, "debug.faults"},
       {MessageType::kDebugFaultsOk, "debug.faults.ok"},
+      {MessageType::kClusterLeave, "cluster.leave"},
+      {MessageType::kClusterLeaveOk, "cluster.leave.ok"},
   };
   size_t number = 13;
   for (const auto& [type, name] : peer) {
@@ -72,7 +74,7 @@ TEST(MessageType, PeerMessagesHaveTheirDocumentedNamesAndNumbers) {
     EXPECT_EQ(MessageTypeName(type), name);
     EXPECT_EQ(ParseMessageType(name), type);
   }
-  EXPECT_EQ(kMessageTypeCount, 37u);
+  EXPECT_EQ(kMessageTypeCount, 39u);
 }
 
 TEST(MessageType, UnknownNameIsNullopt) {

@@ -283,7 +283,7 @@ TEST(RepoMessages, RepoCancelAndCancelOkRoundTrip) {
 
 TEST(RepoMessages, ClusterMembersAndMembersOkRoundTrip) {
   const PeerInfo a{"peer-a", "AAAAKEY", "tcp://10.0.0.1:7400"};
-  const PeerInfo b{"peer-b", "", ""};
+  const PeerInfo b{"peer-b", "", "", MemberRole::kLeaving, 17};
   const ClusterMembers full{a, {a, b}};
   const ClusterMembers alone{a, {}};
   for (const ClusterMembers& members : {full, alone}) {
@@ -293,7 +293,26 @@ TEST(RepoMessages, ClusterMembersAndMembersOkRoundTrip) {
   }
   EXPECT_EQ(ClusterMembersToPayload(alone),
             Value::parse(R"({"from":{"peerId":"peer-a","publicKey":"AAAAKEY",
-                             "url":"tcp://10.0.0.1:7400"},"members":[]})"));
+                             "url":"tcp://10.0.0.1:7400","role":"active","epoch":0},
+                             "members":[]})"));
+  // A peer that sends no role (an older node) is active at epoch 0; a role not known is refused.
+  Result<ClusterMembers> older = ClusterMembersFromPayload(Value::parse(
+      R"({"from":{"peerId":"peer-a","publicKey":"K","url":"u"},"members":[]})"));
+  ASSERT_TRUE(older.has_value()) << older.status().ToString();
+  EXPECT_EQ(older->from.role, MemberRole::kActive);
+  EXPECT_EQ(older->from.epoch, 0u);
+  Result<ClusterMembers> odd = ClusterMembersFromPayload(Value::parse(
+      R"({"from":{"peerId":"peer-a","publicKey":"K","url":"u","role":"boss"},"members":[]})"));
+  ASSERT_FALSE(odd.has_value());
+  EXPECT_EQ(odd.status().message(),
+            "cluster.members payload member 'from.role': unknown value 'boss'");
+  for (MemberRole role : {MemberRole::kActive, MemberRole::kJoining, MemberRole::kLeaving,
+                          MemberRole::kLeft}) {
+    const PeerInfo p{"p", "K", "u", role, 3};
+    Result<ClusterMembers> back = ClusterMembersFromPayload(ClusterMembersToPayload({p, {}}));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->from, p) << MemberRoleName(role);
+  }
   for (const MembersOk& ok : {MembersOk{{a, b}}, MembersOk{}}) {
     Result<MembersOk> back = MembersOkFromPayload(MembersOkToPayload(ok));
     ASSERT_TRUE(back.has_value()) << back.status().ToString();
@@ -664,6 +683,13 @@ TEST(RepoMessages, DigestAndHeadsRoundTrip) {
   Result<HeadsRequest> heads_back = RepoHeadsFromPayload(RepoHeadsToPayload(heads));
   ASSERT_TRUE(heads_back.has_value()) << heads_back.status().ToString();
   EXPECT_EQ(*heads_back, heads);
+  const HeadsRequest next{"peer-a", 64, {5}, {}, /*next=*/true};
+  Result<HeadsRequest> next_back = RepoHeadsFromPayload(RepoHeadsToPayload(next));
+  ASSERT_TRUE(next_back.has_value()) << next_back.status().ToString();
+  EXPECT_EQ(*next_back, next);
+  Value without_next = RepoHeadsToPayload(next);
+  without_next.erase("next");  // an older node's request: placement as it is now
+  EXPECT_FALSE(RepoHeadsFromPayload(without_next)->next);
 
   const std::vector<core::repository::BlockHead> found = {
       {"b1", ActionRev{"a1", 1}}, {"b2", ActionRev{"a9", UINT64_MAX}}};

@@ -79,6 +79,8 @@ void ExpectSameConfig(const NodeConfig& a, const NodeConfig& b) {
   EXPECT_EQ(a.cluster_down_after_ms, b.cluster_down_after_ms);
   EXPECT_EQ(a.cluster_anti_entropy_ms, b.cluster_anti_entropy_ms);
   EXPECT_EQ(a.cluster_read_repair, b.cluster_read_repair);
+  EXPECT_EQ(a.cluster_leave_on_shutdown, b.cluster_leave_on_shutdown);
+  EXPECT_EQ(a.cluster_leave_timeout_ms, b.cluster_leave_timeout_ms);
   EXPECT_EQ(a.fault_injection, b.fault_injection);
   EXPECT_TRUE(
       SameContent(Subtree(a, {"storage", "settings"}), Subtree(b, {"storage", "settings"})));
@@ -129,7 +131,9 @@ constexpr std::string_view kFull =
     "  probe_interval_ms: 250\n"
     "  down_after_ms: 1500\n"
     "  anti_entropy_ms: 5000\n"
-    "  read_repair: false\n";
+    "  read_repair: false\n"
+    "  leave_on_shutdown: true\n"
+    "  leave_timeout_ms: 60000\n";
 
 TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   auto config = Parse(kMinimal);
@@ -153,6 +157,8 @@ TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   EXPECT_TRUE(config->cluster_seeds.empty());
   EXPECT_EQ(config->cluster_anti_entropy_ms, 30'000);
   EXPECT_TRUE(config->cluster_read_repair);
+  EXPECT_FALSE(config->cluster_leave_on_shutdown);
+  EXPECT_EQ(config->cluster_leave_timeout_ms, 300'000);
   EXPECT_FALSE(config->fault_injection);
   EXPECT_FALSE(config->StorageSettings().present());
   EXPECT_EQ(config->StorageSettings().path(), "storage.settings");
@@ -188,6 +194,8 @@ TEST(NodeConfig, ReadsEveryKey) {
   EXPECT_EQ(config->cluster_down_after_ms, 1500);
   EXPECT_EQ(config->cluster_anti_entropy_ms, 5000);
   EXPECT_FALSE(config->cluster_read_repair);
+  EXPECT_TRUE(config->cluster_leave_on_shutdown);
+  EXPECT_EQ(config->cluster_leave_timeout_ms, 60'000);
   auto faulty = Parse("node: {data_dir: /d, fault_injection: true}\nstorage: {plugin: memory}\n");
   ASSERT_TRUE(faulty) << ErrorOf(faulty);
   EXPECT_TRUE(faulty->fault_injection);
@@ -241,6 +249,8 @@ TEST(NodeConfig, ClusterSettingsThatCannotWorkAreRefused) {
               HasSubstr("cluster.anti_entropy_ms: expected an integer from 0 to 86400000"));
   EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {read_repair: sometimes}\n")),
               HasSubstr("cluster.read_repair"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {leave_timeout_ms: 10}\n")),
+              HasSubstr("cluster.leave_timeout_ms: expected an integer from 1000 to 86400000"));
 }
 
 TEST(NodeConfig, PluginSettingsViewsNameFileLineAndPath) {
