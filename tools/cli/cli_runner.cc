@@ -223,7 +223,7 @@ int RunLeave(const CliCommand& cmd, client::Client& client, CliIo& io) {
     Result<client::NodeStatus> status = client.Status();
     if (!status && client::IsUnreachable(status.error())) break;
     if (status && SelfRole(status->cluster) == "active") {  // the leave timed out
-      io.err << "error: node " << client.node_url()
+      io.err << "optimystic: node " << client.node_url()
              << " could not hand its ranges on in time and stays in the cluster (see its log)\n";
       return kExitRefused;
     }
