@@ -12,11 +12,16 @@
 // After the run every node is up again and final reads of everything are recorded; the summary
 // (operations, acknowledged, lost, invariant violations) is printed, and lost and violations
 // must be 0.
-// The nemesis kills a node and restarts it, and partitions the cluster in two (each node is told
-// which peers it is cut off from, "debug.faults" with node.fault_injection on) and heals it. By
-// default this is a smoke run of 60 s with one kill and one partition; OPTIMYSTIC_FAULTS=1 runs
-// 10 minutes, a kill or a partition every 30 s (OPTIMYSTIC_FAULTS_SECONDS overrides either
-// length).
+// The nemeses, each for about 10 s ("debug.faults" with node.fault_injection on sets the ones a
+// node plays itself):
+//   kill       SIGKILL a node, restart it on its data;
+//   partition  cut the cluster into a side of two and one of three, then heal it;
+//   slow       delay every request two nodes send by 300 ms;
+//   skew       move one node's wall clock 3 s ahead or behind;
+//   churn      a sixth node joins (fetching its ranges), then leaves (`optimystic cluster leave`).
+// By default this is a smoke run of 60 s with one kill and one partition; OPTIMYSTIC_FAULTS=1
+// runs 10 minutes, the nemeses in turn, a fault every ~30 s (OPTIMYSTIC_FAULTS_SECONDS
+// overrides either length; OPTIMYSTIC_FAULTS_NEMESES=kill,slow,... picks which take turns).
 #include <optimystic/client/client.h>
 
 #include <gtest/gtest.h>
@@ -54,6 +59,21 @@ constexpr const char* kDiary = "fault-diary";
 const std::vector<std::string> kAccounts = {"fault-bank-0", "fault-bank-1", "fault-bank-2",
                                             "fault-bank-3"};
 constexpr int64_t kOpeningBalance = 100;
+
+// The nemeses that take turns: OPTIMYSTIC_FAULTS_NEMESES (comma-separated), else all of them in
+// the opt-in run and a kill and a partition in the smoke run.
+std::vector<std::string> Nemeses(bool opted_in) {
+  const char* v = std::getenv("OPTIMYSTIC_FAULTS_NEMESES");
+  std::string list = v != nullptr && *v != '\0'
+                         ? std::string(v)
+                         : (opted_in ? "kill,partition,slow,skew,churn" : "kill,partition");
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    if (!name.empty()) out.push_back(name);
+  }
+  return out;
+}
 
 bool FaultsOptedIn() {
   const char* v = std::getenv("OPTIMYSTIC_FAULTS");
@@ -106,16 +126,48 @@ class FaultSuite : public test::ClusterNodes {
     ASSERT_NO_FATAL_FAILURE(StartCluster("cluster-5", kNodes));
   }
 
+  // Sets node `node`'s faults (debug.faults: cut, delayMs, skewMs).
+  void Faults(int node, const Value& faults) {
+    Result<Value> set = cluster::wire::CallAndWait(
+        *nemesis_transport_, Url(node), cluster::wire::MessageType::kDebugFaults, faults,
+        cluster::wire::MessageType::kDebugFaultsOk, ++nemesis_requests_,
+        cluster::wire::CallOptions{});
+    ASSERT_TRUE(set.has_value()) << "node " << node << ": " << set.status().ToString();
+  }
   // Cuts `node` off from `peers` (none: heals it).
   void Cut(int node, const std::vector<int>& peers) {
     std::vector<std::string> urls;
     for (int peer : peers) urls.push_back(Url(peer));
-    Result<Value> set = cluster::wire::CallAndWait(
-        *nemesis_transport_, Url(node), cluster::wire::MessageType::kDebugFaults,
-        Value{{"cut", urls}}, cluster::wire::MessageType::kDebugFaultsOk, ++nemesis_requests_,
-        cluster::wire::CallOptions{});
-    ASSERT_TRUE(set.has_value()) << "node " << node << ": " << set.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(Faults(node, Value{{"cut", urls}}));
   }
+  // A sixth node joins the running cluster and, once active, leaves it again.
+  void Churn() {
+    if (joiner_ < 0) joiner_ = AddNode();
+    StartNode(joiner_);
+    ASSERT_NO_FATAL_FAILURE(WaitReady(joiner_));
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    bool active = false;
+    while (!active && std::chrono::steady_clock::now() < deadline) {
+      const Value cluster = ClusterSeenBy(joiner_);
+      if (cluster.is_object() && cluster["members"].is_array()) {
+        for (const Value& m : cluster["members"]) {
+          active = active || (m["self"] == true && m["role"] == "active");
+        }
+      }
+      if (!active) std::this_thread::sleep_for(250ms);
+    }
+    ASSERT_TRUE(active) << LogTail(joiner_);
+    ++joins_;
+    std::this_thread::sleep_for(5s);  // it takes part in the workloads' writes meanwhile
+    test::RunResult leave = Cli(joiner_, {"cluster", "leave"});
+    ASSERT_EQ(leave.exit_code, 0) << leave.out << leave.err << LogTail(joiner_);
+    ASSERT_EQ(nodes_[joiner_]->Wait(30s), std::optional<int>(0)) << LogTail(joiner_);
+    ++leaves_;
+  }
+
+  int joiner_ = -1;
+  int joins_ = 0;
+  int leaves_ = 0;
   // Splits the nodes into a side of two and a side of three, cut off from each other.
   void Partition(std::mt19937_64& random) {
     std::vector<int> order = {0, 1, 2, 3, 4};
@@ -385,29 +437,46 @@ TEST_F(FaultSuite, KillsAndPartitionsLoseNoAcknowledgedWrite) {
       }
     });
   }
-  // The nemesis, every 30 s from 15 s in (the smoke run: once each): SIGKILL a node and
-  // restart it on its data 10 s later, or cut the cluster in two for 10 s and heal it.
+  // The nemeses take turns, every 30 s from 15 s in (the smoke run: once each).
+  const std::vector<std::string> nemeses = Nemeses(FaultsOptedIn());
+  ASSERT_FALSE(nemeses.empty());
   std::mt19937_64 nemesis(99);
-  int kills = 0, partitions = 0;
+  std::map<std::string, int> ran;
+  size_t turn = 0;
   auto next_fault = start + std::min<std::chrono::seconds>(15s, length / 4);
   while (std::chrono::steady_clock::now() < end) {
     const bool room = std::chrono::steady_clock::now() + 12s < end;
-    const bool more = FaultsOptedIn() || kills == 0 || partitions == 0;
+    const bool more = FaultsOptedIn() || turn < nemeses.size();
     if (std::chrono::steady_clock::now() >= next_fault && room && more) {
-      if (partitions >= kills) {
-        const int victim = static_cast<int>(nemesis() % kNodes);
+      const std::string& fault = nemeses[turn++ % nemeses.size()];
+      const int victim = static_cast<int>(nemesis() % kNodes);
+      if (fault == "kill") {
         ASSERT_TRUE(nodes_[victim]->Signal(SIGKILL));
         (void)nodes_[victim]->Wait(10s);
-        ++kills;
         std::this_thread::sleep_for(10s);
         StartNode(victim);
         ASSERT_NO_FATAL_FAILURE(WaitReady(victim));
-      } else {
+      } else if (fault == "partition") {
         ASSERT_NO_FATAL_FAILURE(Partition(nemesis));
-        ++partitions;
         std::this_thread::sleep_for(10s);
         ASSERT_NO_FATAL_FAILURE(Heal());
+      } else if (fault == "slow") {
+        const int other = (victim + 1 + static_cast<int>(nemesis() % (kNodes - 1))) % kNodes;
+        for (int node : {victim, other}) ASSERT_NO_FATAL_FAILURE(Faults(node, Value{{"delayMs", 300}}));
+        std::this_thread::sleep_for(10s);
+        for (int node : {victim, other}) ASSERT_NO_FATAL_FAILURE(Faults(node, Value{{"delayMs", 0}}));
+      } else if (fault == "skew") {
+        const int64_t skew = nemesis() % 2 == 0 ? 3000 : -3000;
+        ASSERT_NO_FATAL_FAILURE(Faults(victim, Value{{"skewMs", skew}}));
+        std::this_thread::sleep_for(10s);
+        ASSERT_NO_FATAL_FAILURE(Faults(victim, Value{{"skewMs", 0}}));
+      } else if (fault == "churn") {
+        ASSERT_NO_FATAL_FAILURE(Churn());
+      } else {
+        FAIL() << "OPTIMYSTIC_FAULTS_NEMESES: unknown nemesis '" << fault
+               << "' (kill, partition, slow, skew, churn)";
       }
+      ++ran[fault];
       next_fault = std::chrono::steady_clock::now() + (FaultsOptedIn() ? 20s : 5s);
     }
     DrainNodes();
@@ -439,12 +508,13 @@ TEST_F(FaultSuite, KillsAndPartitionsLoseNoAcknowledgedWrite) {
   }
   for (const auto& [what, n] : reader.errors()) errors[what] += n;
   for (const auto& [what, n] : errors) report += "  failed " + std::to_string(n) + "x: " + what + "\n";
-  std::cout << "fault suite: " << length.count() << " s, " << kills << " kill(s), " << partitions
-            << " partition(s); history "
+  std::string faults;
+  for (const auto& [fault, n] : ran) faults += (faults.empty() ? "" : ", ") + fault + " x" + std::to_string(n);
+  std::cout << "fault suite: " << length.count() << " s, nemeses: " << faults << "; history "
             << path << "\n" << report;
   RecordProperty("summary", report);
-  EXPECT_GE(kills, 1);
-  EXPECT_GE(partitions, 1);
+  for (const std::string& fault : nemeses) EXPECT_GE(ran[fault], 1) << fault << " never ran";
+  EXPECT_EQ(joins_, leaves_) << "a churn node joined and did not leave";
   EXPECT_GT(summary.acknowledged, 100u) << "too little got through to check anything";
   EXPECT_EQ(summary.lost, 0u) << report;
   EXPECT_EQ(summary.violations, 0u) << report;

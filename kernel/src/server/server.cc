@@ -322,7 +322,8 @@ Status Server::Listen(StartInfo& info) {
   members_service_ = std::make_unique<cluster::membership::MembersService>(*membership_);
   consensus_service_ = std::make_unique<cluster::consensus::ConsensusService>(*member_);
   repair_service_ = std::make_unique<cluster::repair::RepairService>(*anti_entropy_);
-  fault_service_ = std::make_unique<FaultInjectionService>(fault_transport_);
+  fault_service_ = std::make_unique<FaultInjectionService>(
+      fault_transport_, config_.fault_injection ? &clock_ : nullptr);
   leave_service_ = std::make_unique<LeaveService>([this] { return StartLeave(); });
   // Bytes of every request served and of its reply, by the request's type; one series per type
   // made here, so that serving only indexes an array.

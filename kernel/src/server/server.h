@@ -47,6 +47,7 @@
 #include "runtime/metrics/prometheus_metrics.h"
 #include "runtime/plugin/plugin_registry.h"
 #include "runtime/services/engine_database.h"
+#include "server/fault_injection.h"
 #include "server/leave_service.h"
 #include "server/plugin_host.h"
 #include "server/request_router.h"
@@ -137,7 +138,9 @@ class Server {
   runtime::config::NodeConfig config_;
   runtime::logging::LogOutput& log_;
   runtime::logging::ComponentLogger logger_;
-  base::SystemClock clock_;
+  base::SystemClock system_clock_;
+  // The node's clock: the system's, skewed only by fault injection (debug.faults skewMs).
+  SkewedClock clock_{system_clock_};
   runtime::metrics::PrometheusMetrics metrics_;
   std::string peer_id_;
   std::optional<cluster::identity::NodeKey> node_key_;  // the node's Ed25519 key, from Start on

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fault injection (kernel/src/server/fault_injection.h): a request to a cut URL fails as an
 // unreachable peer would, on another thread, and never reaches the wrapped transport; the rest
-// pass through; "debug.faults" sets the cut set, heals with [], refuses a bad payload, and is
-// refused on a node without fault injection.
+// pass through; a delay holds every request back that long; "debug.faults" sets the cut set
+// (heals with []), the delay and the clock's skew, refuses a bad payload (changing nothing),
+// and is refused on a node without fault injection.
 #include "server/fault_injection.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <future>
 #include <thread>
@@ -65,9 +67,61 @@ TEST(FaultInjection, ACutRequestFailsAsUnreachableAndTheRestPass) {
   EXPECT_TRUE(transport.Close().ok());
 }
 
+class WallClock final : public time::Clock {
+ public:
+  int64_t NowUnixMs() const noexcept override { return 1'000'000; }
+  int64_t SteadyNs() const noexcept override { return 5; }
+};
+const WallClock system_clock;
+
+TEST(FaultInjection, ADelayedRequestLeavesThatMuchLater) {
+  auto inner = std::make_unique<EchoTransport>();
+  EchoTransport& echo = *inner;
+  FaultInjectingTransport transport(std::move(inner));
+  transport.SetDelayMs(300);
+  const auto start = std::chrono::steady_clock::now();
+  Waiter slow;
+  transport.Request("tcp://127.0.0.1:1", "ping", 0, slow);
+  EXPECT_EQ(slow.promise.get_future().get().value(), "pong");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_NE(slow.thread, std::this_thread::get_id());
+  EXPECT_EQ(echo.sent, std::vector<std::string>{"tcp://127.0.0.1:1"});
+  EXPECT_TRUE(transport.Close().ok());
+}
+
+TEST(FaultInjection, TheServiceSetsTheDelayAndTheSkew) {
+  FaultInjectingTransport transport(std::make_unique<EchoTransport>());
+  SkewedClock clock(system_clock);
+  FaultInjectionService service(&transport, &clock);
+  cluster::wire::Envelope request;
+  request.type = cluster::wire::MessageType::kDebugFaults;
+  request.payload = block::Value{{"delayMs", 250}, {"skewMs", -4000}};
+  auto set = service.Handle(request);
+  ASSERT_TRUE(set) << set.error().ToString();
+  EXPECT_EQ(set->payload["delayMs"], 250);
+  EXPECT_EQ(set->payload["skewMs"], -4000);
+  EXPECT_EQ(set->payload["cut"], block::Value::array()) << "absent: unchanged";
+  EXPECT_EQ(transport.DelayMs(), 250u);
+  EXPECT_EQ(clock.NowUnixMs(), 1'000'000 - 4000);
+  EXPECT_EQ(clock.SteadyNs(), 5) << "the steady clock is never skewed";
+
+  request.payload = block::Value{{"delayMs", 0}, {"skewMs", "later"}};
+  auto bad = service.Handle(request);
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message(), HasSubstr("debug.faults payload member 'skewMs'"));
+  EXPECT_EQ(transport.DelayMs(), 250u) << "a refused request changes nothing";
+  request.payload = block::Value{{"delayMs", 60'001}};
+  EXPECT_FALSE(service.Handle(request));
+  request.payload = block::Value{{"skewMs", 0}};
+  ASSERT_TRUE(service.Handle(request));
+  EXPECT_EQ(clock.NowUnixMs(), 1'000'000);
+  EXPECT_TRUE(transport.Close().ok());
+}
+
 TEST(FaultInjection, TheServiceSetsAndHealsTheCut) {
   FaultInjectingTransport transport(std::make_unique<EchoTransport>());
-  FaultInjectionService service(&transport);
+  SkewedClock clock(system_clock);
+  FaultInjectionService service(&transport, &clock);
   cluster::wire::Envelope request;
   request.type = cluster::wire::MessageType::kDebugFaults;
   request.payload = block::Value{{"cut", {"tcp://b:2", "tcp://a:1"}}};
@@ -86,7 +140,7 @@ TEST(FaultInjection, TheServiceSetsAndHealsTheCut) {
   ASSERT_FALSE(bad);
   EXPECT_THAT(bad.error().message(), HasSubstr("debug.faults payload member 'cut'"));
 
-  FaultInjectionService off(nullptr);
+  FaultInjectionService off(nullptr, nullptr);
   auto refused = off.Handle(request);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), StatusCode::kNotSupported);
