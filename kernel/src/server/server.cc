@@ -227,17 +227,22 @@ Status Server::OpenMembership(const std::string& public_key) {
                        cluster::wire::PeerInfo{peer_id_, public_key, config_.cluster_advertise},
                        std::move(options), clock_, std::move(events)));
   // A node that is not one of its own seeds joins a running cluster, unless it has joined
-  // before (the marker file): it holds no ranges until it has fetched them.
+  // before (the marker file, "joined" or "left"): it holds no ranges until it has fetched them.
+  // A node that left joins again (its blocks may be stale): the marker says which it did last.
   const std::string& url =
       config_.cluster_advertise.empty() ? config_.transport_listen : config_.cluster_advertise;
   const std::vector<std::string>& seeds = config_.cluster_seeds;
-  std::error_code ec;
-  if (!seeds.empty() && std::find(seeds.begin(), seeds.end(), url) == seeds.end() &&
-      !std::filesystem::exists(MemberMarker(), ec)) {
+  std::string marker;
+  std::ifstream(MemberMarker()) >> marker;
+  const bool founding = std::find(seeds.begin(), seeds.end(), url) != seeds.end();
+  if (!seeds.empty() && (marker == "left" || (marker.empty() && !founding))) {
     membership_->SetRole(cluster::wire::MemberRole::kJoining);
     logger_.Log(logging::LogLevel::kInfo,
-                "joining the cluster: this node is not one of its seeds; it fetches the blocks it "
-                "will hold before it holds any");
+                marker == "left"
+                    ? "joining the cluster again: this node left it; it fetches the blocks it "
+                      "will hold before it holds any"
+                    : "joining the cluster: this node is not one of its seeds; it fetches the "
+                      "blocks it will hold before it holds any");
   }
   return Status::Ok();
 }
@@ -291,8 +296,7 @@ void Server::StartMembershipChange() {
                 "joined the cluster: the hand-off is done, this node is active");
   };
   events.on_left = [this] {
-    std::error_code ec;
-    std::filesystem::remove(MemberMarker(), ec);
+    std::ofstream(MemberMarker()) << "left\n";
     logger_.Log(logging::LogLevel::kInfo,
                 "left the cluster: its blocks are held by their next owners");
     std::function<void()> on_left;

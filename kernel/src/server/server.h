@@ -124,7 +124,8 @@ class Server {
   Status OpenAntiEntropy();
   // Joining and leaving (cluster/repair/handoff.h), for a node with seeds.
   void StartMembershipChange();
-  // The file whose presence says this node has joined its cluster.
+  // The file that says whether this node last joined its cluster ("joined") or left it
+  // ("left"); absent: neither, since its data dir was made.
   std::string MemberMarker() const;
   // Starts a leave on leave_thread_ (cluster.leave); the role to report.
   Result<std::string> StartLeave();

@@ -45,6 +45,8 @@ Result<std::unique_ptr<Membership>> Membership::Create(wire::PeerInfo self,
   // Checks the ring settings once, so that publishing never fails.
   OPTIMYSTIC_RETURN_IF_ERROR(
       ring::Ring::Create({ring::RingPeer{self.peer_id, true}}, options.virtual_nodes).status());
+  // What a node says of itself at start supersedes all it said before it restarted.
+  self.epoch = std::max<uint64_t>(self.epoch, static_cast<uint64_t>(clock.NowUnixMs()));
   std::unique_ptr<Membership> m(
       new Membership(std::move(self), std::move(options), clock, std::move(events)));
   std::lock_guard lock(m->mu_);

@@ -194,7 +194,10 @@ TEST_F(MembershipTest, HearsayNeverOverridesWhatANodeSawAndBadEntriesAreIgnored)
                     wire::PeerInfo{"d", "key-d", ""}};             // no URL
   wire::MembersOk reply = a.membership->OnMembers(gossip);
   ASSERT_EQ(reply.members.size(), 3u);
-  EXPECT_EQ(reply.members[0], (wire::PeerInfo{"a", "key-a", a.url()})) << "itself first, unchanged";
+  // Itself first, unchanged; its epoch is its start's time, newer than all it said before.
+  EXPECT_EQ(reply.members[0],
+            (wire::PeerInfo{"a", "key-a", a.url(), wire::MemberRole::kActive,
+                            static_cast<uint64_t>(clock().NowUnixMs())}));
   EXPECT_THAT(StatesSeenBy(*a.membership), ::testing::ElementsAre("a:up", "b:up", "c:up"));
   // A second-hand claim of another key or URL for c changes nothing.
   gossip.members = {wire::PeerInfo{"c", "other-key", "tcp://127.0.0.1:9"}};
