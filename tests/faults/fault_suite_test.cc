@@ -59,6 +59,13 @@ constexpr const char* kDiary = "fault-diary";
 const std::vector<std::string> kAccounts = {"fault-bank-0", "fault-bank-1", "fault-bank-2",
                                             "fault-bank-3"};
 constexpr int64_t kOpeningBalance = 100;
+// Acknowledged operations a run needs to have checked anything. The sanitizer build runs the
+// nodes several times slower (and beside other cluster tests): 95 were seen in its 60 s smoke.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kEnoughAcknowledged = 40;
+#else
+constexpr size_t kEnoughAcknowledged = 100;
+#endif
 
 // The nemeses that take turns: OPTIMYSTIC_FAULTS_NEMESES (comma-separated), else all of them in
 // the opt-in run and a kill and a partition in the smoke run.
@@ -515,7 +522,7 @@ TEST_F(FaultSuite, KillsAndPartitionsLoseNoAcknowledgedWrite) {
   RecordProperty("summary", report);
   for (const std::string& fault : nemeses) EXPECT_GE(ran[fault], 1) << fault << " never ran";
   EXPECT_EQ(joins_, leaves_) << "a churn node joined and did not leave";
-  EXPECT_GT(summary.acknowledged, 100u) << "too little got through to check anything";
+  EXPECT_GT(summary.acknowledged, kEnoughAcknowledged) << "too little got through to check anything";
   EXPECT_EQ(summary.lost, 0u) << report;
   EXPECT_EQ(summary.violations, 0u) << report;
 }
