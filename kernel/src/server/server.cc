@@ -251,6 +251,9 @@ std::string Server::MemberMarker() const { return config_.data_dir + "/cluster_m
 
 Status Server::Leave() {
   if (!membership_change_) return Status::Ok();
+  // One leave at a time (cluster.leave and SIGTERM may both ask): the second finds it done.
+  std::lock_guard serial(leave_call_mu_);
+  if (membership_->role() == cluster::wire::MemberRole::kLeft) return Status::Ok();
   logger_.Log(logging::LogLevel::kInfo, "leaving the cluster: handing this node's ranges on");
   Status s = membership_change_->Leave(std::chrono::milliseconds(config_.cluster_leave_timeout_ms));
   if (!s.ok()) logger_.Log(logging::LogLevel::kError, "leave: " + s.ToString());

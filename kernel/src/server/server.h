@@ -168,6 +168,7 @@ class Server {
   std::unique_ptr<cluster::repair::MembershipChange> membership_change_;
   std::unique_ptr<LeaveService> leave_service_;
   std::mutex leave_mu_;  // guards leave_thread_
+  std::mutex leave_call_mu_;  // held through a Leave
   std::thread leave_thread_;  // a leave a client asked for (cluster.leave)
   std::atomic<bool> leave_running_{false};
   std::mutex on_left_mu_;
