@@ -90,6 +90,8 @@ constexpr const char* kUnconfirmedAheadRevKey = "unconfirmedAheadRev";
 constexpr const char* kUrlKey = "url";
 constexpr const char* kRoleKey = "role";
 constexpr const char* kEpochKey = "epoch";
+constexpr const char* kSeesDownKey = "down";
+constexpr const char* kHandedOnKey = "handedOn";
 constexpr const char* kNextKey = "next";
 constexpr const char* kAfterRevKey = "afterRev";
 constexpr const char* kCancelKey = "cancel";
@@ -689,19 +691,24 @@ Result<CommitResult> CommitResultAt(const Value& v, const PayloadPath& at) {
   return CommitResult(std::move(out));
 }
 
-constexpr std::array<EnumName<MemberRole>, 4> kRoleNames = {{
+constexpr std::array<EnumName<MemberRole>, 5> kRoleNames = {{
     {MemberRole::kActive, "active"},
     {MemberRole::kJoining, "joining"},
     {MemberRole::kLeaving, "leaving"},
     {MemberRole::kLeft, "left"},
+    {MemberRole::kDown, "down"},
 }};
 
 Value PeerInfoToValue(const PeerInfo& peer) {
-  return Value::object({{kPeerIdKey, peer.peer_id},
-                        {kPublicKeyKey, peer.public_key},
-                        {kUrlKey, peer.url},
-                        {kRoleKey, NameOf(peer.role, kRoleNames)},
-                        {kEpochKey, peer.epoch}});
+  Value out = Value::object({{kPeerIdKey, peer.peer_id},
+                             {kPublicKeyKey, peer.public_key},
+                             {kUrlKey, peer.url},
+                             {kRoleKey, NameOf(peer.role, kRoleNames)},
+                             {kEpochKey, peer.epoch}});
+  // Absent when empty, as most entries are: only a sender's own entry carries them.
+  if (!peer.sees_down.empty()) out[kSeesDownKey] = TextArray(peer.sees_down);
+  if (!peer.handed_on.empty()) out[kHandedOnKey] = TextArray(peer.handed_on);
+  return out;
 }
 
 Value PeerInfosToValue(const std::vector<PeerInfo>& peers) {
@@ -727,6 +734,14 @@ Result<PeerInfo> PeerInfoAt(const Value& v, const PayloadPath& at) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::optional<uint64_t> epoch,
                               OptionalMember<uint64_t>(v, at, kEpochKey, Uint64At));
   peer.epoch = epoch.value_or(0);
+  if (FindMember(v, kSeesDownKey) != nullptr) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(peer.sees_down,
+                                TextArrayMember(v, at, kSeesDownKey, false, kMaxPeerPayloadEntries));
+  }
+  if (FindMember(v, kHandedOnKey) != nullptr) {
+    OPTIMYSTIC_ASSIGN_OR_RETURN(peer.handed_on,
+                                TextArrayMember(v, at, kHandedOnKey, false, kMaxPeerPayloadEntries));
+  }
   return peer;
 }
 

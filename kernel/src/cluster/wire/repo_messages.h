@@ -122,20 +122,29 @@ Status RepoCancelOkFromPayload(const block::Value& payload) noexcept;
 // A member's part in the ring (docs/operations.md "Joining and leaving"): a joining member is
 // fetching the blocks it will hold and holds none yet; an active one holds its ranges; a
 // leaving one still holds them while their next owners fetch them; one that left holds none.
-enum class MemberRole { kActive, kJoining, kLeaving, kLeft };
+// kDown is the one role other members give: every other member saw it down for down_after_ms,
+// and its ranges are being handed on to the rest (membership.h); the member returns through
+// joining once it is replaced (left).
+enum class MemberRole { kActive, kJoining, kLeaving, kLeft, kDown };
 std::string_view MemberRoleName(MemberRole role) noexcept;
 
 // A cluster member as peers tell each other of it.
 // Wire form: {"peerId": text (non-empty), "publicKey": text, "url": text, "role": "active" |
-// "joining" | "leaving" | "left", "epoch": u64}; role and epoch may be absent (active, 0). Only
-// the member itself changes its role, each time with a higher epoch, so that what is heard of
-// it second-hand is taken when it is newer.
+// "joining" | "leaving" | "left" | "down", "epoch": u64, "down": [peer id], "handedOn": [peer
+// id]}; role and epoch may be absent (active, 0), "down" and "handedOn" too (none). The member
+// changes its own role, each time with a higher epoch, so that what is heard of it second-hand
+// is taken when it is newer; only "down", and the "left" that follows it, are given by the
+// others. "down" (the members the sender sees down) and "handedOn" (the down members whose
+// blocks it holds are all held by their next owners) are the sender's own word, carried only in
+// its own entry and never passed on.
 struct PeerInfo {
   std::string peer_id;
   std::string public_key;  // Ed25519, in base32 as node.status shows it
   std::string url;         // where the peer listens, e.g. "tcp://10.0.0.7:7400"
   MemberRole role = MemberRole::kActive;
   uint64_t epoch = 0;
+  std::vector<std::string> sees_down{};  // the sender's entry only
+  std::vector<std::string> handed_on{};  // the sender's entry only
   bool operator==(const PeerInfo&) const = default;
 };
 

@@ -307,12 +307,27 @@ TEST(RepoMessages, ClusterMembersAndMembersOkRoundTrip) {
   EXPECT_EQ(odd.status().message(),
             "cluster.members payload member 'from.role': unknown value 'boss'");
   for (MemberRole role : {MemberRole::kActive, MemberRole::kJoining, MemberRole::kLeaving,
-                          MemberRole::kLeft}) {
+                          MemberRole::kLeft, MemberRole::kDown}) {
     const PeerInfo p{"p", "K", "u", role, 3};
     Result<ClusterMembers> back = ClusterMembersFromPayload(ClusterMembersToPayload({p, {}}));
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(back->from, p) << MemberRoleName(role);
   }
+  // The sender's own word of who is down and whose blocks it has handed on; absent when none.
+  const PeerInfo says{"p", "K", "u", MemberRole::kActive, 3, {"x", "y"}, {"x"}};
+  const Value said = ClusterMembersToPayload({says, {}});
+  EXPECT_EQ(said["from"]["down"], Value::array({"x", "y"}));
+  EXPECT_EQ(said["from"]["handedOn"], Value::array({"x"}));
+  EXPECT_FALSE(ClusterMembersToPayload({a, {}})["from"].contains("down"));
+  Result<ClusterMembers> heard = ClusterMembersFromPayload(said);
+  ASSERT_TRUE(heard.has_value()) << heard.status().ToString();
+  EXPECT_EQ(heard->from, says);
+  Value bad = said;
+  bad["from"]["down"] = Value::array({7});
+  Result<ClusterMembers> refused = ClusterMembersFromPayload(bad);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.status().message().find("member 'from.down[0]'"), std::string::npos)
+      << refused.status().message();
   for (const MembersOk& ok : {MembersOk{{a, b}}, MembersOk{}}) {
     Result<MembersOk> back = MembersOkFromPayload(MembersOkToPayload(ok));
     ASSERT_TRUE(back.has_value()) << back.status().ToString();
