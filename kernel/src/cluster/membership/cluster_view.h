@@ -26,7 +26,7 @@ struct Member {
 };
 
 // {"replication": n, "virtualNodes": n, "seeds": [url, ...], "members": [{"peerId", "publicKey",
-// "url", "state": "up" | "down", "role": "active" | "joining" | "leaving" | "left", "self": bool,
+// "url", "state": "up" | "down", "role": "active" | "joining" | "leaving" | "left" | "down", "self": bool,
 // "ownership": 0..1}, ...]}, members sorted by peer id; a member the ring does not hold (joining
 // or left), or holds as not live, owns 0.
 block::Value DescribeCluster(const ring::Ring& ring, const std::vector<Member>& members,

@@ -18,6 +18,20 @@ bool Usable(const wire::PeerInfo& info) {
   return !info.peer_id.empty() && !info.url.empty() && !info.public_key.empty();
 }
 
+bool Holds(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// Whether a member of `role` is in the ring that places blocks now, and in the next one. A
+// member given the role down keeps its place until its ranges are handed on.
+bool PlacesNow(wire::MemberRole role) {
+  return role == wire::MemberRole::kActive || role == wire::MemberRole::kLeaving ||
+         role == wire::MemberRole::kDown;
+}
+bool PlacesNext(wire::MemberRole role) {
+  return role == wire::MemberRole::kActive || role == wire::MemberRole::kJoining;
+}
+
 }  // namespace
 
 const Member* MembershipView::Find(const std::string& peer_id) const {
@@ -113,6 +127,8 @@ std::vector<wire::PeerInfo> Membership::ListLocked() const {
   std::vector<wire::PeerInfo> out;
   out.reserve(known_.size() + 1);
   out.push_back(self_);
+  out.front().sees_down = SeesDownLocked();
+  out.front().handed_on = handed_on_;
   for (const Known& k : known_) {
     out.push_back(k.info);
   }
@@ -127,11 +143,32 @@ void Membership::SetUpLocked(Known& known, bool up, Changes& changes) {
   (up ? changes.came_up : changes.went_down).push_back(AsMember(known));
 }
 
-bool Membership::MergeLocked(const wire::PeerInfo& info, bool direct, int64_t now_ms,
+std::vector<std::string> Membership::SeesDownLocked() const {
+  std::vector<std::string> out;
+  for (const Known& k : known_) {
+    if (!k.up && k.info.role != wire::MemberRole::kLeft) out.push_back(k.info.peer_id);
+  }
+  return out;
+}
+
+bool Membership::MergeLocked(const wire::PeerInfo& heard, bool direct, int64_t now_ms,
                              Changes& changes) {
-  if (!Usable(info) || info.peer_id == self_.peer_id) {
+  if (!Usable(heard)) {
     return false;
   }
+  if (heard.peer_id == self_.peer_id) {
+    // Another member's word of this node: it was replaced while it was active (given the role
+    // left, or its "active" taken as joining), so it must join again.
+    if (self_.role == wire::MemberRole::kActive && heard.public_key == self_.public_key &&
+        ((heard.role == wire::MemberRole::kLeft && heard.epoch > rejoined_epoch_) ||
+         (heard.role == wire::MemberRole::kJoining && heard.epoch >= self_.epoch))) {
+      replaced_ = true;
+    }
+    return false;
+  }
+  wire::PeerInfo info = heard;  // what is kept of it: the member's own word is kept apart
+  info.sees_down.clear();
+  info.handed_on.clear();
   auto it =
       std::lower_bound(known_.begin(), known_.end(), info.peer_id,
                        [](const Known& k, const std::string& id) { return k.info.peer_id < id; });
@@ -141,6 +178,11 @@ bool Membership::MergeLocked(const wire::PeerInfo& info, bool direct, int64_t no
     }
     // A member first heard of is given down_after_ms to answer a probe.
     it = known_.insert(it, Known{info, true, now_ms});
+    if (direct) {
+      it->sees_down = heard.sees_down;
+      it->handed_on = heard.handed_on;
+      it->word_ms = now_ms;
+    }
     changes.came_up.push_back(AsMember(*it));
     return true;
   }
@@ -150,6 +192,10 @@ bool Membership::MergeLocked(const wire::PeerInfo& info, bool direct, int64_t no
   bool changed = false;
   // A role is the member's own word, passed on: the newest epoch wins, first- or second-hand.
   if (info.epoch > it->info.epoch) {
+    // A replaced member comes back only by joining: its blocks may be stale.
+    if (it->info.role == wire::MemberRole::kLeft && info.role == wire::MemberRole::kActive) {
+      info.role = wire::MemberRole::kJoining;
+    }
     const bool role_changed = it->info.role != info.role;
     it->info.role = info.role;
     it->info.epoch = info.epoch;
@@ -165,22 +211,13 @@ bool Membership::MergeLocked(const wire::PeerInfo& info, bool direct, int64_t no
     changed = changed || it->info.url != info.url || !it->up;
     it->info.url = info.url;
     it->last_answer_ms = now_ms;
+    it->sees_down = heard.sees_down;
+    it->handed_on = heard.handed_on;
+    it->word_ms = now_ms;
     SetUpLocked(*it, true, changes);
   }
   return changed;  // otherwise hearsay never changes what this node saw itself
 }
-
-namespace {
-
-// Whether a member of `role` is in the ring that places blocks now, and in the next one.
-bool PlacesNow(wire::MemberRole role) {
-  return role == wire::MemberRole::kActive || role == wire::MemberRole::kLeaving;
-}
-bool PlacesNext(wire::MemberRole role) {
-  return role == wire::MemberRole::kActive || role == wire::MemberRole::kJoining;
-}
-
-}  // namespace
 
 void Membership::PublishLocked() {
   auto view = std::make_shared<MembershipView>();
@@ -289,13 +326,68 @@ wire::MemberRole Membership::role() const {
 
 void Membership::SetRole(wire::MemberRole role) {
   std::lock_guard lock(mu_);
+  replaced_ = false;
   if (self_.role == role) {
     return;
   }
   // The epoch outlives a restart by following the clock (ms), yet always rises.
   self_.epoch = std::max<uint64_t>(self_.epoch + 1, static_cast<uint64_t>(clock_.NowUnixMs()));
+  if (self_.role == wire::MemberRole::kJoining && role == wire::MemberRole::kActive) {
+    rejoined_epoch_ = self_.epoch;  // words of its replacement before this are old news
+  }
   self_.role = role;
   PublishLocked();
+}
+
+bool Membership::replaced() const {
+  std::lock_guard lock(mu_);
+  return replaced_;
+}
+
+void Membership::SetHandedOn(std::vector<std::string> peer_ids) {
+  std::lock_guard lock(mu_);
+  handed_on_ = std::move(peer_ids);
+}
+
+bool Membership::DecideLocked(int64_t now_ms, int64_t since_ms, Changes& changes, bool apply) {
+  if (!formed_ || self_.role != wire::MemberRole::kActive) {
+    return false;
+  }
+  const auto heard = [&](const Known& j) { return j.up && j.word_ms >= since_ms; };
+  // Every other member that holds blocks now (active or leaving; not `k`, not another that is
+  // down) says `said` of `k`.
+  const auto all_say = [&](const Known& k, std::vector<std::string> Known::*said) {
+    for (const Known& j : known_) {
+      if (&j == &k || !PlacesNow(j.info.role) || j.info.role == wire::MemberRole::kDown) continue;
+      if (!heard(j) || !Holds(j.*said, k.info.peer_id)) return false;
+    }
+    return true;
+  };
+  bool changed = false;
+  for (Known& k : known_) {  // a down member whose ranges every holder has handed on is left
+    if (k.info.role == wire::MemberRole::kDown && Holds(handed_on_, k.info.peer_id) &&
+        all_say(k, &Known::handed_on)) {
+      if (!apply) return true;
+      k.info.role = wire::MemberRole::kLeft;
+      k.info.epoch += 1;
+      changes.roles.push_back(AsMember(k));
+      changed = true;
+    }
+  }
+  if (changed || view_->changing) {
+    return changed;  // one change at a time
+  }
+  for (Known& k : known_) {  // a member every other one sees down is given the role down
+    if (k.info.role == wire::MemberRole::kActive && !k.up && options_.replace_after_ms > 0 &&
+        now_ms - k.last_answer_ms >= options_.replace_after_ms && all_say(k, &Known::sees_down)) {
+      if (!apply) return true;
+      k.info.role = wire::MemberRole::kDown;
+      k.info.epoch += 1;
+      changes.roles.push_back(AsMember(k));
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Membership::MergeExchangeLocked(const std::string& url, const Result<block::Value>& reply,
@@ -397,6 +489,8 @@ void Membership::ProbeOnce(transport::Transport& transport) {
     replies.push_back(p.call.Wait());
   }
   Changes changes;
+  bool wants_word = false;
+  int64_t since = 0;
   {
     std::lock_guard lock(mu_);
     const int64_t now = clock_.NowUnixMs();
@@ -423,8 +517,24 @@ void Membership::ProbeOnce(transport::Transport& transport) {
       changed = MergeExchangeLocked(p.url, replies[i], now, changes) || changed;
     }
     PublishIfLocked(changed, changes);
+    // A dry run over the words heard so far, however old: every member is asked afresh only
+    // when they may agree, not on every round while some member is down.
+    Changes ignored;
+    wants_word = DecideLocked(now, /*since_ms=*/0, ignored, /*apply=*/false);
+    since = now;
   }
   Notify(changes);
+  if (!wants_word) {
+    return;
+  }
+  // A replacement step waits for every member's word: asked now, all at once.
+  Announce(transport);
+  Changes decided;
+  {
+    std::lock_guard lock(mu_);
+    PublishIfLocked(DecideLocked(clock_.NowUnixMs(), since, decided), decided);
+  }
+  Notify(decided);
 }
 
 void Membership::Start(transport::Transport& transport) {

@@ -13,6 +13,20 @@
 // The ring holds every known active member, up or down, so that a member that is down keeps its
 // blocks (they are unavailable, not moved); the NetworkTransactor picks each block's first
 // reachable peer.
+// Replacement of a dead member: each node tells, in its own entry of every exchange, which
+// members it sees down. Once a member has answered no probe here for replace_after_ms (a
+// setting apart from down_after_ms, so that a restart is not a replacement), and every other
+// active or leaving member, asked at once (as Announce does), says it sees it down too, the
+// node gives it the role down (its epoch + 1): it stays in the ring, so its blocks keep their
+// quorums, and leaves the next one, so the hand-off passes move its ranges to the next peers on
+// the ring. Each node then says, in the same entry, whether every block it holds of that
+// member's is held by its next owners (SetHandedOn, from AntiEntropy::HandedOn); once all of
+// them say so, the member is given the role left (epoch + 2) and placement no longer counts it.
+// Every other member must agree because a member that some see down and others not may be cut
+// off with a few of them, still writing its blocks; so one change is made at a time, and two
+// members down at once are not replaced. A replaced member that comes back (an "active" word
+// about a member that left, newer or not) is taken as joining, and the member, hearing it was
+// replaced (replaced()), joins again: its blocks may be stale.
 // The cluster is formed once every seed has answered, has been heard of by its URL, or is
 // this node: before that the node cannot place blocks (ClusterFor is Unavailable), so that no
 // block lands on a ring that is about to change.
@@ -49,6 +63,7 @@ struct MembershipOptions {
   std::vector<std::string> seeds;  // URLs of nodes to exchange member lists with
   int64_t probe_interval_ms = 1000;
   int64_t down_after_ms = 3000;  // a member is down once no probe succeeded for this long
+  int64_t replace_after_ms = 0;  // a member down this long may be replaced (see above); 0: never
   size_t max_members = 4096;     // members beyond this, heard of from others, are ignored
 };
 
@@ -115,6 +130,13 @@ class Membership final {
   // answers: how a role change reaches the cluster before this node acts on it.
   Announced Announce(transport::Transport& transport);
 
+  // Whether another member's word says this node was replaced (given the role left, or taken
+  // as joining) while it was active: it must join again. SetRole clears it.
+  bool replaced() const;
+  // The down members whose blocks this node holds are all held by their next owners, as this
+  // node tells the others.
+  void SetHandedOn(std::vector<std::string> peer_ids);
+
   // One probe round, over `transport`: what the background loop runs every interval.
   void ProbeOnce(transport::Transport& transport);
   // Starts the background probe loop. OWNERSHIP: `transport` must outlive Stop.
@@ -123,9 +145,12 @@ class Membership final {
 
  private:
   struct Known {
-    wire::PeerInfo info;
+    wire::PeerInfo info;  // without its sees_down and handed_on: those are kept below
     bool up = true;
     int64_t last_answer_ms = 0;
+    // The member's own word, as it last came from it directly, and when.
+    std::vector<std::string> sees_down{}, handed_on{};
+    int64_t word_ms = -1;
   };
 
   Membership(wire::PeerInfo self, MembershipOptions options, const time::Clock& clock,
@@ -147,6 +172,12 @@ class Membership final {
   void PublishLocked();
   std::vector<wire::PeerInfo> ListLocked() const;
   void Notify(const Changes& changes);
+  // Takes the replacement steps that every other member's word, heard since `since_ms`, agrees
+  // on (with `apply` false, only says whether there is one). REQUIRES: mu_ held. Returns
+  // whether a role changed.
+  bool DecideLocked(int64_t now_ms, int64_t since_ms, Changes& changes, bool apply = true);
+  // The members this node sees down, as its own entry tells them. REQUIRES: mu_ held.
+  std::vector<std::string> SeesDownLocked() const;
   Member AsMember(const Known& known) const;
 
   const std::string peer_id_;
@@ -160,6 +191,9 @@ class Membership final {
   std::vector<std::string> seeds_answered_;  // seed URLs that answered an exchange
   std::shared_ptr<const MembershipView> view_;
   bool formed_ = false;
+  bool replaced_ = false;
+  uint64_t rejoined_epoch_ = 0;  // the epoch this node turned active at after a join
+  std::vector<std::string> handed_on_;
   std::mt19937_64 random_;
   std::atomic<uint64_t> next_request_id_{1};
 

@@ -52,6 +52,7 @@ class Node final : public transport::RequestHandler {
     options.seeds = std::move(seeds);
     options.probe_interval_ms = 1000;
     options.down_after_ms = 3000;
+    options.replace_after_ms = 5000;
     auto m = Membership::Create(wire::PeerInfo{id_, "key-" + id_, url_}, options, clock,
                                 std::move(events));
     ASSERT_TRUE(m.has_value()) << m.status().ToString();
@@ -120,7 +121,7 @@ TEST_F(MembershipTest, NodesThatKnowOneSeedLearnEveryMemberAndFormTheCluster) {
   Node& c = *nodes_[2];
   std::vector<std::string> formed;
   a.Join({}, clock());  // the seed knows nobody
-  b.Join({a.url()}, clock(), MembershipEvents{{}, {}, [&] { formed.push_back("b"); }});
+  b.Join({a.url()}, clock(), MembershipEvents{{}, {}, [&] { formed.push_back("b"); }, {}});
   c.Join({a.url()}, clock());
   EXPECT_FALSE(b.membership->View()->formed);
   auto unplaced = b.membership->ClusterFor("block");
@@ -158,6 +159,7 @@ TEST_F(MembershipTest, AMemberThatStopsAnsweringIsDownAfterDownAfterAndUpWhenItA
   a.Join({b.url()}, clock(),
          MembershipEvents{[&](const Member& m) { events.push_back(m.peer_id + " up"); },
                           [&](const Member& m) { events.push_back(m.peer_id + " down"); },
+                          {},
                           {}});
   b.Join({a.url()}, clock());
   a.Probe();
@@ -277,6 +279,95 @@ TEST_F(MembershipTest, RolesReachEveryMemberAndMoveBlocksOnlyInTheNextRing) {
   (void)a.membership->OnMembers(stale);
   EXPECT_EQ(a.membership->View()->Find("b")->role, wire::MemberRole::kLeft);
   EXPECT_EQ(roles_seen, (std::vector<std::string>{"c:active", "b:leaving", "b:left"}));
+}
+
+TEST_F(MembershipTest, AMemberEveryOtherSeesDownIsReplacedAndComesBackOnlyByJoining) {
+  Node& a = *nodes_[0];
+  Node& b = *nodes_[1];
+  Node& c = *nodes_[2];
+  std::vector<std::string> roles_seen;
+  MembershipEvents events;
+  events.on_role = [&](const Member& m) {
+    roles_seen.push_back(m.peer_id + ":" + std::string(wire::MemberRoleName(m.role)));
+  };
+  const std::vector<std::string> seeds = {a.url(), b.url()};
+  a.Join(seeds, clock(), events);
+  b.Join(seeds, clock());
+  c.Join(seeds, clock());
+  for (Node* n : {&a, &b, &c}) n->Probe();
+  ASSERT_TRUE(a.membership->View()->formed);
+  ASSERT_EQ(a.membership->View()->members.size(), 3u);
+
+  c.Silence();
+  clock().Advance(3500);
+  a.Probe();  // a sees c down; b has not said so yet
+  ASSERT_FALSE(a.membership->View()->Find("c")->up);
+  EXPECT_EQ(a.membership->View()->Find("c")->role, wire::MemberRole::kActive)
+      << "one member's word is not enough: b may still reach c";
+  b.Probe();  // b sees c down too, and hears a say so
+  a.Probe();  // a hears b say so, but c is down for less than replace_after_ms
+  EXPECT_EQ(a.membership->View()->Find("c")->role, wire::MemberRole::kActive)
+      << "down is not dead: a restart takes longer than down_after_ms";
+  clock().Advance(1500);
+  a.Probe();  // a asks every member afresh, and gives c the role down
+  std::shared_ptr<const MembershipView> view = a.membership->View();
+  EXPECT_EQ(view->Find("c")->role, wire::MemberRole::kDown);
+  EXPECT_TRUE(view->changing);
+  EXPECT_TRUE(PlacesOn(*a.membership, "c", /*next=*/false)) << "its blocks keep their quorums";
+  EXPECT_FALSE(PlacesOn(*a.membership, "c", /*next=*/true)) << "its ranges go to the next peers";
+  b.Probe();
+  EXPECT_EQ(b.membership->View()->Find("c")->role, wire::MemberRole::kDown) << "passed on";
+
+  // Left once every holder says its blocks of c's are with their next owners.
+  a.membership->SetHandedOn({"c"});
+  a.Probe();
+  EXPECT_EQ(a.membership->View()->Find("c")->role, wire::MemberRole::kDown) << "b has not said";
+  b.membership->SetHandedOn({"c"});
+  b.Probe();
+  a.Probe();
+  for (Node* n : {&a, &b}) {
+    EXPECT_EQ(n->membership->View()->Find("c")->role, wire::MemberRole::kLeft);
+    EXPECT_FALSE(n->membership->View()->changing);
+    EXPECT_FALSE(PlacesOn(*n->membership, "c", false));
+    EXPECT_FALSE(PlacesOn(*n->membership, "c", true));
+  }
+  EXPECT_EQ(roles_seen, (std::vector<std::string>{"c:down", "c:left"}));
+
+  // c comes back on its data: its "active" is taken as joining, and it hears it was replaced.
+  c.Revive();
+  clock().Advance(1000);
+  c.Join(seeds, clock());  // a restart: a newer epoch
+  EXPECT_FALSE(c.membership->replaced());
+  c.Probe();
+  EXPECT_EQ(a.membership->View()->Find("c")->role, wire::MemberRole::kJoining);
+  EXPECT_FALSE(PlacesOn(*a.membership, "c", false)) << "a replaced member holds nothing yet";
+  EXPECT_TRUE(c.membership->replaced());
+  c.membership->SetRole(wire::MemberRole::kJoining);
+  EXPECT_FALSE(c.membership->replaced());
+  c.membership->SetRole(wire::MemberRole::kActive);
+  (void)c.membership->Announce(*c.transport());
+  EXPECT_EQ(a.membership->View()->Find("c")->role, wire::MemberRole::kActive);
+  c.Probe();
+  EXPECT_FALSE(c.membership->replaced()) << "words of its replacement are old news once joined";
+}
+
+TEST_F(MembershipTest, AMemberOnlySomeSeeDownIsNotReplaced) {
+  Node& a = *nodes_[0];
+  Node& b = *nodes_[1];
+  Node& c = *nodes_[2];
+  const std::vector<std::string> seeds = {a.url(), b.url()};
+  a.Join(seeds, clock());
+  b.Join(seeds, clock());
+  c.Join(seeds, clock());
+  for (Node* n : {&a, &b, &c}) n->Probe();
+  // b stops answering a; c, which probes no more here, still last heard from b: as a partition
+  // that cuts a off from b but not c would look to a.
+  b.Silence();
+  clock().Advance(6000);
+  for (int i = 0; i < 3; ++i) a.Probe();
+  ASSERT_FALSE(a.membership->View()->Find("b")->up);
+  EXPECT_EQ(a.membership->View()->Find("b")->role, wire::MemberRole::kActive);
+  EXPECT_FALSE(a.membership->View()->changing);
 }
 
 TEST(MembershipCreate, RefusesWhatCannotWork) {
