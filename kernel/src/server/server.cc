@@ -205,6 +205,7 @@ Status Server::OpenMembership(const std::string& public_key) {
   options.seeds = config_.cluster_seeds;
   options.probe_interval_ms = config_.cluster_probe_interval_ms;
   options.down_after_ms = config_.cluster_down_after_ms;
+  options.replace_after_ms = config_.cluster_replace_after_ms;
   cluster::membership::MembershipEvents events;
   events.on_up = [this](const cluster::membership::Member& m) {
     logger_.Log(logging::LogLevel::kInfo, "peer " + m.peer_id + " at " + m.url + " is up");
@@ -310,7 +311,15 @@ void Server::StartMembershipChange() {
     if (on_left) on_left();
   };
   events.on_waiting = [this](const std::string& why) {
-    logger_.Log(logging::LogLevel::kInfo, "leaving: " + why);
+    logger_.Log(logging::LogLevel::kInfo, why);
+  };
+  events.on_replacing = [this](const std::string& why) {
+    logger_.Log(logging::LogLevel::kDebug, why);  // every pass, on every node
+  };
+  events.on_replaced = [this] {
+    logger_.Log(logging::LogLevel::kWarn,
+                "joining the cluster again: the other members replaced this node while it was "
+                "down; it fetches the blocks it will hold before it holds any");
   };
   membership_change_ = std::make_unique<cluster::repair::MembershipChange>(
       *membership_, *anti_entropy_, *transport_, cluster::repair::MembershipChangeOptions{},
@@ -409,9 +418,10 @@ Status Server::RegisterClusterMetrics() {
       metrics_.AddCounter("optimystic_lagging_commits_total",
                           "Blocks that did not take an action after its log tail had.", {}));
   using cluster::wire::MemberRole;
-  constexpr std::array<MemberRole, 4> kRoles = {MemberRole::kActive, MemberRole::kJoining,
-                                                MemberRole::kLeaving, MemberRole::kLeft};
-  auto roles = std::make_shared<std::array<metrics::Gauge*, 4>>();
+  constexpr std::array<MemberRole, 5> kRoles = {MemberRole::kActive, MemberRole::kJoining,
+                                                MemberRole::kLeaving, MemberRole::kLeft,
+                                                MemberRole::kDown};
+  auto roles = std::make_shared<std::array<metrics::Gauge*, kRoles.size()>>();
   for (size_t i = 0; i < kRoles.size(); ++i) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         (*roles)[i],
@@ -422,14 +432,15 @@ Status Server::RegisterClusterMetrics() {
   OPTIMYSTIC_ASSIGN_OR_RETURN(
       metrics::Gauge * changing,
       metrics_.AddGauge("optimystic_cluster_changing",
-                        "1 while a member is joining or leaving (ranges are being handed on).",
+                        "1 while a member is joining, leaving or being replaced (ranges are being "
+                        "handed on).",
                         {}));
   // Scrapes stop (StopServing) before Stop releases what the hook reads.
   metrics_.AddCollectHook([this, up, down, formed, retries, lagging, roles, changing, kRoles] {
     if (!membership_ || !transactor_) return;
     std::shared_ptr<const cluster::membership::MembershipView> view = membership_->View();
     size_t n_up = 0;
-    std::array<size_t, 4> by_role{};
+    std::array<size_t, kRoles.size()> by_role{};
     for (const auto& m : view->members) {
       n_up += m.up ? 1 : 0;
       for (size_t i = 0; i < kRoles.size(); ++i) by_role[i] += m.role == kRoles[i] ? 1 : 0;

@@ -326,7 +326,7 @@ HandOffReport AntiEntropy::HandOff() {
       replayed = latest.error();
     } else if (RevOf(*latest) < rev) {
       Result<std::vector<std::string>> cluster = peers_.ClusterFor(id);
-      replayed = cluster ? RepairFrom(id, Without(std::move(*cluster), self_))
+      replayed = cluster ? RepairFrom(id, Without(std::move(*cluster), self_), /*corroboration=*/1)
                          : Result<size_t>(cluster.error());
     }
     ++report.blocks_checked;
@@ -349,16 +349,29 @@ HandOffReport AntiEntropy::HandOff() {
   return report;
 }
 
-Result<HandedOnReport> AntiEntropy::HandedOn() {
+Result<HandedOnReport> AntiEntropy::HandedOn(const std::optional<std::string>& of) {
   OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<BlockHead> heads, repository_.Heads());
+  if (of) {
+    std::vector<BlockHead> held;
+    for (BlockHead& head : heads) {
+      OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<std::string> cluster,
+                                  peers_.ClusterFor(head.block_id));
+      if (std::find(cluster.begin(), cluster.end(), *of) != cluster.end()) {
+        held.push_back(std::move(head));
+      }
+    }
+    heads = std::move(held);
+  }
   HandedOnReport report;
   report.blocks = heads.size();
   // Asks each next owner about all of its blocks at once, a request per wire::kMaxRepairBlocks.
   std::map<std::string, std::vector<const BlockHead*>> by_peer;
   std::map<BlockId, std::vector<std::string>> next_of;
+  std::set<BlockId> self_next;  // blocks whose next cluster holds this node (it holds them)
   for (const BlockHead& head : heads) {
     OPTIMYSTIC_ASSIGN_OR_RETURN(std::vector<std::string> next,
                                 peers_.NextClusterFor(head.block_id));
+    if (std::find(next.begin(), next.end(), self_) != next.end()) self_next.insert(head.block_id);
     next = Without(std::move(next), self_);
     for (const std::string& peer : next) by_peer[peer].push_back(&head);
     next_of[head.block_id] = std::move(next);
@@ -386,29 +399,32 @@ Result<HandedOnReport> AntiEntropy::HandedOn() {
     }
   }
   for (const BlockHead& head : heads) {
-    const std::vector<std::string>& next = next_of[head.block_id];
+    const std::vector<std::string>& others = next_of[head.block_id];
+    const size_t self_holds = self_next.count(head.block_id);
+    const size_t owners = others.size() + self_holds;
     // Every next owner that answers must hold the block, and a majority of them at least.
-    size_t reachable = 0;
-    for (const std::string& peer : next) reachable += answered.count(peer);
-    const size_t needed = std::max(next.size() / 2 + 1, reachable);
-    const size_t held = holders[head.block_id];
-    if (!next.empty() && held >= needed) {
+    size_t reachable = self_holds;
+    for (const std::string& peer : others) reachable += answered.count(peer);
+    const size_t needed = std::max(owners / 2 + 1, reachable);
+    const size_t held = holders[head.block_id] + self_holds;
+    if (owners > 0 && held >= needed) {
       ++report.handed_on;
     } else if (report.first_short.empty()) {
-      report.first_short = next.empty() ? "block " + head.block_id + " has no next owner"
-                                        : "block " + head.block_id + " is at rev " +
-                                              std::to_string(head.latest.rev) + " on " +
-                                              std::to_string(held) + " of its " +
-                                              std::to_string(next.size()) + " next owners, " +
-                                              std::to_string(needed) + " needed";
+      report.first_short = owners == 0 ? "block " + head.block_id + " has no next owner"
+                                       : "block " + head.block_id + " is at rev " +
+                                             std::to_string(head.latest.rev) + " on " +
+                                             std::to_string(held) + " of its " +
+                                             std::to_string(owners) + " next owners, " +
+                                             std::to_string(needed) + " needed";
     }
   }
   return report;
 }
 
 Result<size_t> AntiEntropy::RepairFrom(const BlockId& block_id,
-                                       const std::vector<std::string>& others) {
-  const size_t floor = std::min<size_t>(2, others.size());
+                                       const std::vector<std::string>& others,
+                                       size_t corroboration) {
+  const size_t floor = std::min(corroboration, others.size());
   if (floor == 0) {
     return size_t{0};
   }

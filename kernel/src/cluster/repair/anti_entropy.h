@@ -21,12 +21,15 @@
 // runs what is queued as soon as it is queued, with the same RepairBlock: a hint is only a hint,
 // the repair corroborates on its own. Each block is hinted to a peer at most once per
 // hint_window_ms, and the queues are bounded (what does not fit is dropped and counted).
-// Hand-off (joining and leaving, docs/operations.md): while the ring changes, HandOff fetches
-// the blocks the next ring gives this node from whoever holds them: each reachable peer lists,
-// a few buckets per "repo.heads" request ("next"), its blocks whose next cluster holds this node;
-// each one this node is behind on is fetched with the same corroborated repair, from the block's
-// current cluster. HandedOn tells a leaving node whether each of its blocks is held at this
-// node's revision by every member of its next cluster that answers, and by a majority at least.
+// Hand-off (joining, leaving and replacing a dead member, docs/operations.md): while the ring
+// changes, HandOff fetches the blocks the next ring gives this node from whoever holds them:
+// each reachable peer lists, a few buckets per "repo.heads" request ("next"), its blocks whose
+// next cluster holds this node; each one this node is behind on is fetched from the block's
+// current cluster, to the highest revision any of its replicas holds: a decided commit is held
+// by a majority, which may leave a single replica that answers when another is down, and the
+// next cluster must hold every decided commit. HandedOn tells whether each of this node's blocks
+// (those a given member holds by placement, or all) is held at this node's revision by every
+// member of its next cluster that answers, and by a majority at least.
 // Thread-safety: every method but Start/Stop may be called from any thread at once; Start/Stop
 // from one thread.
 // Errors: RepairBlock is Unavailable when too few replicas answer, Aborted when their histories
@@ -43,6 +46,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -149,8 +153,9 @@ class AntiEntropy final {
 
   // Hand-off: fetches what the next ring gives this node (one pass; repeat until complete).
   HandOffReport HandOff();
-  // Whether this node's blocks are held by their next clusters (a leaving node's check).
-  Result<HandedOnReport> HandedOn();
+  // Whether this node's blocks are held by their next clusters: all of them (a leaving node's
+  // check), or with `of`, those whose current cluster holds `of` (a member given the role down).
+  Result<HandedOnReport> HandedOn(const std::optional<std::string>& of = std::nullopt);
 
   // The background loop: a round every interval_ms (the first after one interval; none when
   // it is 0), and a RunRequested whenever something is queued.
@@ -170,9 +175,10 @@ class AntiEntropy final {
   Result<std::vector<block::BlockId>> Compare(const std::string& peer,
                                               const std::vector<core::repository::BlockHead>& heads,
                                               RoundReport& report);
-  // Brings `block_id` to the highest revision `others` (replicas other than this node)
-  // corroborate.
-  Result<size_t> RepairFrom(const block::BlockId& block_id, const std::vector<std::string>& others);
+  // Brings `block_id` to the highest revision `corroboration` of `others` (replicas other than
+  // this node) hold, or all of them when fewer.
+  Result<size_t> RepairFrom(const block::BlockId& block_id, const std::vector<std::string>& others,
+                            size_t corroboration = 2);
   // Repairs the first `limit` of `ids`, each failure reported to events.
   Repaired RepairEach(const std::set<block::BlockId>& ids, size_t limit);
   void Loop();

@@ -44,6 +44,12 @@ bool MembershipChange::Step() {
   if (!view->formed || role == MemberRole::kLeft) {
     return false;
   }
+  if (role == MemberRole::kActive && membership_.replaced()) {
+    // The others replaced this node while it was away: what it holds may be stale.
+    if (events_.on_replaced) events_.on_replaced();
+    membership_.SetRole(MemberRole::kJoining);
+    return false;  // the join runs from the next step
+  }
   if (role == MemberRole::kJoining) {
     // Every member hears of the joiner before it lists what the joiner's next ring gives it.
     membership_.Announce(transport_);
@@ -57,7 +63,23 @@ bool MembershipChange::Step() {
     return true;
   }
   if (view->changing) {
-    anti_entropy_.HandOff();  // this node fetches what another's join or leave gives it
+    anti_entropy_.HandOff();  // this node fetches what another's change gives it
+    // Tells the others which down members' blocks it holds are all with their next owners.
+    std::vector<std::string> handed_on;
+    for (const membership::Member& m : view->members) {
+      if (m.role != MemberRole::kDown) continue;
+      Result<HandedOnReport> report = anti_entropy_.HandedOn(m.peer_id);
+      if (report && report->handed_on == report->blocks) {
+        handed_on.push_back(m.peer_id);
+      } else if (events_.on_replacing) {
+        events_.on_replacing("replacing " + m.peer_id + ": " +
+                           (report ? std::to_string(report->blocks - report->handed_on) + " of " +
+                                         std::to_string(report->blocks) +
+                                         " blocks not handed on yet (" + report->first_short + ")"
+                                   : report.error().ToString()));
+      }
+    }
+    membership_.SetHandedOn(std::move(handed_on));
   }
   return false;
 }
@@ -95,7 +117,7 @@ Status MembershipChange::Leave(std::chrono::milliseconds timeout) {
                             std::to_string(report->blocks) + " blocks not handed on yet (" +
                             report->first_short + ")"
                       : report.error().ToString();
-    if (events_.on_waiting) events_.on_waiting(short_of);
+    if (events_.on_waiting) events_.on_waiting("leaving: " + short_of);
     std::unique_lock lock(mu_);
     if (cv_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
                                                     std::chrono::milliseconds(options_.retry_ms)),

@@ -5,6 +5,9 @@
 //   (AntiEntropy::HandOff) until one fetched every block the next ring gives it, turns active and
 //   tells every member at once (Membership::Announce); until then no ring places a block on it,
 //   so it votes on none. A catch-up round follows for what was written meanwhile.
+// - Replacement of a dead member (membership.h): while a member is down, every node runs the
+//   hand-off passes and tells the others (Membership::SetHandedOn) whether its blocks of that
+//   member's are held by their next owners; a node that hears it was replaced joins again.
 // - Leave: the node turns leaving and tells every member; each member the next ring gives some
 //   of its ranges fetches them (the background loop below runs hand-off passes on every node
 //   while the ring is changing); once every next owner of each of its blocks that answers (a
@@ -38,7 +41,9 @@ struct MembershipChangeOptions {
 struct MembershipChangeEvents {
   std::function<void()> on_joined;  // this node turned active after its hand-off
   std::function<void()> on_left;    // this node turned left
-  std::function<void(const std::string&)> on_waiting;  // why a leave goes on waiting
+  std::function<void(const std::string&)> on_waiting;    // why a leave goes on waiting
+  std::function<void(const std::string&)> on_replacing;  // why a replacement does (each pass)
+  std::function<void()> on_replaced;  // the others replaced this node: it joins again
 };
 
 class MembershipChange final {

@@ -332,7 +332,7 @@ class SchemaReader {
                                             "probe_interval_ms", "down_after_ms",
                                             "promise_quorum", "round_timeout_ms",
                                             "anti_entropy_ms", "read_repair", "leave_on_shutdown",
-                                            "leave_timeout_ms"}));
+                                            "leave_timeout_ms", "replace_after_ms"}));
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         config_.cluster_replication,
         GetIntInRange(s, "replication", 1, 1, std::numeric_limits<uint32_t>::max()));
@@ -380,6 +380,14 @@ class SchemaReader {
                                 s.GetBool("leave_on_shutdown", false));
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_leave_timeout_ms,
                                 GetIntInRange(s, "leave_timeout_ms", 300'000, 1000, 86'400'000));
+    OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_replace_after_ms,
+                                GetIntInRange(s, "replace_after_ms", 300'000, 0, 604'800'000));
+    if (config_.cluster_replace_after_ms > 0 &&
+        config_.cluster_replace_after_ms < config_.cluster_down_after_ms) {
+      return s.Get("replace_after_ms")
+          .Error("must be 0 (never) or at least down_after_ms (" +
+                 std::to_string(config_.cluster_down_after_ms) + ")");
+    }
     return Status::Ok();
   }
 
@@ -543,7 +551,8 @@ std::string PrintNodeConfig(const NodeConfig& config) {
            {"anti_entropy_ms", Plain(std::to_string(config.cluster_anti_entropy_ms))},
            {"read_repair", Bool(config.cluster_read_repair)},
            {"leave_on_shutdown", Bool(config.cluster_leave_on_shutdown)},
-           {"leave_timeout_ms", Plain(std::to_string(config.cluster_leave_timeout_ms))}});
+           {"leave_timeout_ms", Plain(std::to_string(config.cluster_leave_timeout_ms))},
+           {"replace_after_ms", Plain(std::to_string(config.cluster_replace_after_ms))}});
   if (!config.cluster_advertise.empty()) {
     cluster.children.emplace_back("advertise", Plain(config.cluster_advertise));
   }

@@ -80,6 +80,9 @@ struct NodeConfig {
   // `optimystic cluster leave` does), waiting at most leave_timeout_ms.
   bool cluster_leave_on_shutdown = false;
   int64_t cluster_leave_timeout_ms = 300'000;
+  // A member every other one has seen down for this long is replaced by the next peers on the
+  // ring (cluster/membership/membership.h). 0: never.
+  int64_t cluster_replace_after_ms = 300'000;
 
   // The whole effective document (file + overrides), for plugin settings and --print-config.
   std::shared_ptr<const SettingsNode> root;

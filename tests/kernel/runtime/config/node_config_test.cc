@@ -81,6 +81,7 @@ void ExpectSameConfig(const NodeConfig& a, const NodeConfig& b) {
   EXPECT_EQ(a.cluster_read_repair, b.cluster_read_repair);
   EXPECT_EQ(a.cluster_leave_on_shutdown, b.cluster_leave_on_shutdown);
   EXPECT_EQ(a.cluster_leave_timeout_ms, b.cluster_leave_timeout_ms);
+  EXPECT_EQ(a.cluster_replace_after_ms, b.cluster_replace_after_ms);
   EXPECT_EQ(a.fault_injection, b.fault_injection);
   EXPECT_TRUE(
       SameContent(Subtree(a, {"storage", "settings"}), Subtree(b, {"storage", "settings"})));
@@ -133,7 +134,8 @@ constexpr std::string_view kFull =
     "  anti_entropy_ms: 5000\n"
     "  read_repair: false\n"
     "  leave_on_shutdown: true\n"
-    "  leave_timeout_ms: 60000\n";
+    "  leave_timeout_ms: 60000\n"
+    "  replace_after_ms: 20000\n";
 
 TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   auto config = Parse(kMinimal);
@@ -159,6 +161,7 @@ TEST(NodeConfig, MinimalFileGetsEveryDefault) {
   EXPECT_TRUE(config->cluster_read_repair);
   EXPECT_FALSE(config->cluster_leave_on_shutdown);
   EXPECT_EQ(config->cluster_leave_timeout_ms, 300'000);
+  EXPECT_EQ(config->cluster_replace_after_ms, 300'000);
   EXPECT_FALSE(config->fault_injection);
   EXPECT_FALSE(config->StorageSettings().present());
   EXPECT_EQ(config->StorageSettings().path(), "storage.settings");
@@ -196,6 +199,7 @@ TEST(NodeConfig, ReadsEveryKey) {
   EXPECT_FALSE(config->cluster_read_repair);
   EXPECT_TRUE(config->cluster_leave_on_shutdown);
   EXPECT_EQ(config->cluster_leave_timeout_ms, 60'000);
+  EXPECT_EQ(config->cluster_replace_after_ms, 20'000);
   auto faulty = Parse("node: {data_dir: /d, fault_injection: true}\nstorage: {plugin: memory}\n");
   ASSERT_TRUE(faulty) << ErrorOf(faulty);
   EXPECT_TRUE(faulty->fault_injection);
@@ -251,6 +255,9 @@ TEST(NodeConfig, ClusterSettingsThatCannotWorkAreRefused) {
               HasSubstr("cluster.read_repair"));
   EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {leave_timeout_ms: 10}\n")),
               HasSubstr("cluster.leave_timeout_ms: expected an integer from 1000 to 86400000"));
+  EXPECT_THAT(ErrorOf(Parse(with_transport + "cluster: {down_after_ms: 3000, replace_after_ms: 10}\n")),
+              HasSubstr("cluster.replace_after_ms: must be 0 (never) or at least down_after_ms (3000)"));
+  EXPECT_TRUE(Parse(with_transport + "cluster: {replace_after_ms: 0}\n"));
 }
 
 TEST(NodeConfig, PluginSettingsViewsNameFileLineAndPath) {
