@@ -524,7 +524,11 @@ Status Server::OpenConsensus() {
   consensus_peers_ =
       std::make_unique<consensus::MembershipPeers>(*membership_, transport_.get(), call);
   consensus::MemberOptions member_options;
-  member_options.promise_quorum = config_.cluster_promise_quorum;
+  // Unset, the quorum is 0: ceil(0.75·n) of each block's cluster as it is, so a cluster-5 that
+  // replaced a member still writes with one of the four left down.
+  const uint32_t promise_quorum =
+      config_.cluster_promise_quorum_set ? config_.cluster_promise_quorum : 0;
+  member_options.promise_quorum = promise_quorum;
   consensus::MemberEvents member_events;
   member_events.on_vote_refused = on_refused;
   member_events.on_divergence = [this, divergences](const std::string& what) {
@@ -543,7 +547,7 @@ Status Server::OpenConsensus() {
   consensus_peers_->SetLocal(*member_);
 
   consensus::ConsensusOptions options;
-  options.promise_quorum = config_.cluster_promise_quorum;
+  options.promise_quorum = promise_quorum;
   options.expiration_ms = config_.cluster_round_timeout_ms;
   options.tick = [member = member_.get()] { member->Recover(); };
   consensus::ConsensusEvents events;

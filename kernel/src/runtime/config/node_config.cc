@@ -368,6 +368,7 @@ class SchemaReader {
     OPTIMYSTIC_ASSIGN_OR_RETURN(
         config_.cluster_promise_quorum,
         GetIntInRange(s, "promise_quorum", promise_default, n / 2 + 1, std::max<uint32_t>(n, 1)));
+    config_.cluster_promise_quorum_set = s.Get("promise_quorum").present();
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_round_timeout_ms,
                                 GetIntInRange(s, "round_timeout_ms", 10'000, 1000, 600'000));
     OPTIMYSTIC_ASSIGN_OR_RETURN(config_.cluster_anti_entropy_ms,

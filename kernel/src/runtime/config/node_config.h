@@ -68,6 +68,9 @@ struct NodeConfig {
   // Approvals a write needs from the peers of a block's cluster (docs/operations.md); default
   // ceil(0.75·replication), at least a simple majority.
   uint32_t cluster_promise_quorum = 1;
+  // Whether the file sets promise_quorum. Unset, each round takes ceil(0.75·n) of its block's
+  // cluster, which holds fewer than `replication` peers after a replacement.
+  bool cluster_promise_quorum_set = false;
   // A consensus round's deadline: no peer votes on it after this (the coordinator's clock).
   int64_t cluster_round_timeout_ms = 10'000;
   // Between anti-entropy rounds (replication > 1): each compares block digests with every

@@ -214,11 +214,13 @@ TEST(NodeConfig, PromiseQuorumDefaultsToThreeQuartersOfTheCluster) {
                         "}\n");
     ASSERT_TRUE(config) << config.error().ToString();
     EXPECT_EQ(config->cluster_promise_quorum, quorum) << "replication " << replication;
+    EXPECT_FALSE(config->cluster_promise_quorum_set);
     EXPECT_EQ(config->cluster_round_timeout_ms, 10'000);
   }
   auto lowered = Parse(with_transport + "cluster: {replication: 3, promise_quorum: 2}\n");
   ASSERT_TRUE(lowered) << lowered.error().ToString();
   EXPECT_EQ(lowered->cluster_promise_quorum, 2u);
+  EXPECT_TRUE(lowered->cluster_promise_quorum_set);
 }
 
 TEST(NodeConfig, ClusterSettingsThatCannotWorkAreRefused) {
