@@ -221,15 +221,21 @@ bool PlacesOn(const Membership& m, const std::string& peer, bool next) {
   return false;
 }
 
+// Events that note each role change as "peer:role" in `seen`.
+MembershipEvents RecordingRoles(std::vector<std::string>& seen) {
+  MembershipEvents events;
+  events.on_role = [&seen](const Member& m) {
+    seen.push_back(m.peer_id + ":" + std::string(wire::MemberRoleName(m.role)));
+  };
+  return events;
+}
+
 TEST_F(MembershipTest, RolesReachEveryMemberAndMoveBlocksOnlyInTheNextRing) {
   Node& a = *nodes_[0];
   Node& b = *nodes_[1];
   Node& c = *nodes_[2];
   std::vector<std::string> roles_seen;
-  MembershipEvents events;
-  events.on_role = [&](const Member& m) {
-    roles_seen.push_back(m.peer_id + ":" + std::string(wire::MemberRoleName(m.role)));
-  };
+  const MembershipEvents events = RecordingRoles(roles_seen);
   a.Join({a.url(), b.url()}, clock(), events);
   b.Join({a.url(), b.url()}, clock());
   c.Join({a.url(), b.url()}, clock());
@@ -286,10 +292,7 @@ TEST_F(MembershipTest, AMemberEveryOtherSeesDownIsReplacedAndComesBackOnlyByJoin
   Node& b = *nodes_[1];
   Node& c = *nodes_[2];
   std::vector<std::string> roles_seen;
-  MembershipEvents events;
-  events.on_role = [&](const Member& m) {
-    roles_seen.push_back(m.peer_id + ":" + std::string(wire::MemberRoleName(m.role)));
-  };
+  const MembershipEvents events = RecordingRoles(roles_seen);
   const std::vector<std::string> seeds = {a.url(), b.url()};
   a.Join(seeds, clock(), events);
   b.Join(seeds, clock());
