@@ -144,11 +144,30 @@ void Membership::SetUpLocked(Known& known, bool up, Changes& changes) {
 }
 
 std::vector<std::string> Membership::SeesDownLocked() const {
+  // Only members silent here for replace_after_ms: a member down for a mere restart is not one
+  // this node vouches is dead. A node that never replaces vouches for none.
   std::vector<std::string> out;
+  if (options_.replace_after_ms <= 0) return out;
+  const int64_t now = clock_.NowUnixMs();
   for (const Known& k : known_) {
-    if (!k.up && k.info.role != wire::MemberRole::kLeft) out.push_back(k.info.peer_id);
+    if (!k.up && k.info.role != wire::MemberRole::kLeft &&
+        now - k.last_answer_ms >= options_.replace_after_ms) {
+      out.push_back(k.info.peer_id);
+    }
   }
   return out;
+}
+
+void Membership::GiveDownLocked(Known& k, Changes& changes) {
+  k.info.role = wire::MemberRole::kDown;
+  k.info.epoch += 1;
+  changes.roles.push_back(AsMember(k));
+  ForgetHandedOnLocked(k.info.peer_id);
+}
+
+void Membership::ForgetHandedOnLocked(const std::string& peer_id) {
+  // What this node said of an earlier time the member was down is no word on this one.
+  std::erase(handed_on_, peer_id);
 }
 
 bool Membership::MergeLocked(const wire::PeerInfo& heard, bool direct, int64_t now_ms,
@@ -204,6 +223,7 @@ bool Membership::MergeLocked(const wire::PeerInfo& heard, bool direct, int64_t n
     }
     if (role_changed) {
       changes.roles.push_back(AsMember(*it));
+      if (info.role == wire::MemberRole::kDown) ForgetHandedOnLocked(info.peer_id);
     }
     changed = true;
   }
@@ -346,6 +366,12 @@ bool Membership::replaced() const {
 
 void Membership::SetHandedOn(std::vector<std::string> peer_ids) {
   std::lock_guard lock(mu_);
+  // Only members down now: a pass that began before a member came back says nothing of it.
+  std::erase_if(peer_ids, [&](const std::string& id) {
+    const auto it = std::find_if(known_.begin(), known_.end(),
+                                 [&](const Known& k) { return k.info.peer_id == id; });
+    return it == known_.end() || it->info.role != wire::MemberRole::kDown;
+  });
   handed_on_ = std::move(peer_ids);
 }
 
@@ -377,13 +403,25 @@ bool Membership::DecideLocked(int64_t now_ms, int64_t since_ms, Changes& changes
   if (changed || view_->changing) {
     return changed;  // one change at a time
   }
+  // Those that vouch for a replacement, this node and every other that holds blocks now, must
+  // be a majority of the ring: else two members cut off from each other would each replace the
+  // other and both write alone.
+  size_t ring = 1;
+  size_t vouching = 1;
+  for (const Known& j : known_) {
+    if (!PlacesNow(j.info.role)) continue;
+    ++ring;
+    if (j.info.role != wire::MemberRole::kDown) ++vouching;
+  }
+  --vouching;  // the member to be replaced is one of them
+  if (2 * vouching <= ring) {
+    return false;
+  }
   for (Known& k : known_) {  // a member every other one sees down is given the role down
     if (k.info.role == wire::MemberRole::kActive && !k.up && options_.replace_after_ms > 0 &&
         now_ms - k.last_answer_ms >= options_.replace_after_ms && all_say(k, &Known::sees_down)) {
       if (!apply) return true;
-      k.info.role = wire::MemberRole::kDown;
-      k.info.epoch += 1;
-      changes.roles.push_back(AsMember(k));
+      GiveDownLocked(k, changes);
       return true;
     }
   }

@@ -14,17 +14,19 @@
 // blocks (they are unavailable, not moved); the NetworkTransactor picks each block's first
 // reachable peer.
 // Replacement of a dead member: each node tells, in its own entry of every exchange, which
-// members it sees down. Once a member has answered no probe here for replace_after_ms (a
-// setting apart from down_after_ms, so that a restart is not a replacement), and every other
-// active or leaving member, asked at once (as Announce does), says it sees it down too, the
-// node gives it the role down (its epoch + 1): it stays in the ring, so its blocks keep their
-// quorums, and leaves the next one, so the hand-off passes move its ranges to the next peers on
-// the ring. Each node then says, in the same entry, whether every block it holds of that
+// members have answered it no probe for replace_after_ms (a setting apart from down_after_ms,
+// so that a restart is not a replacement). Once every other active or leaving member, asked at
+// once (as Announce does), says so of a member this node sees down that long too, and those
+// vouching (this node among them) are a majority of the ring, the node gives it the role down
+// (its epoch + 1), which the others hear at their next exchange. It stays in the ring, so its
+// blocks keep their quorums, and leaves the next one, so the hand-off passes move its ranges to
+// the next peers on the ring. Each node then says, in the same entry, whether every block it holds of that
 // member's is held by its next owners (SetHandedOn, from AntiEntropy::HandedOn); once all of
 // them say so, the member is given the role left (epoch + 2) and placement no longer counts it.
 // Every other member must agree because a member that some see down and others not may be cut
 // off with a few of them, still writing its blocks; so one change is made at a time, and two
-// members down at once are not replaced. A replaced member that comes back (an "active" word
+// members down at once are not replaced (nor a member with replication 1: no copy is left to
+// hand on, so the server sets replace_after_ms to 0). A replaced member that comes back (an "active" word
 // about a member that left, newer or not) is taken as joining, and the member, hearing it was
 // replaced (replaced()), joins again: its blocks may be stale.
 // The cluster is formed once every seed has answered, has been heard of by its URL, or is
@@ -178,6 +180,10 @@ class Membership final {
   bool DecideLocked(int64_t now_ms, int64_t since_ms, Changes& changes, bool apply = true);
   // The members this node sees down, as its own entry tells them. REQUIRES: mu_ held.
   std::vector<std::string> SeesDownLocked() const;
+  // Gives `k` the role down (epoch + 1). REQUIRES: mu_ held.
+  void GiveDownLocked(Known& k, Changes& changes);
+  // Drops `peer_id` from what this node says it has handed on. REQUIRES: mu_ held.
+  void ForgetHandedOnLocked(const std::string& peer_id);
   Member AsMember(const Known& known) const;
 
   const std::string peer_id_;

@@ -80,6 +80,8 @@ bool MembershipChange::Step() {
       }
     }
     membership_.SetHandedOn(std::move(handed_on));
+  } else {
+    membership_.SetHandedOn({});  // no member is down: nothing to say
   }
   return false;
 }

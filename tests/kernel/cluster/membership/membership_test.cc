@@ -373,6 +373,24 @@ TEST_F(MembershipTest, AMemberOnlySomeSeeDownIsNotReplaced) {
   EXPECT_FALSE(a.membership->View()->changing);
 }
 
+TEST_F(MembershipTest, OfTwoMembersCutOffFromEachOtherNeitherReplacesTheOther) {
+  Node& a = *nodes_[0];
+  Node& b = *nodes_[1];
+  const std::vector<std::string> seeds = {a.url(), b.url()};
+  a.Join(seeds, clock());
+  b.Join(seeds, clock());
+  for (Node* n : {&a, &b}) n->Probe();
+  ASSERT_TRUE(a.membership->View()->formed);
+  // No other member is left to vouch with a: alone it is no majority of the two, and b,
+  // silent to a, may be writing alone too.
+  b.Silence();
+  clock().Advance(6000);
+  for (int i = 0; i < 3; ++i) a.Probe();
+  ASSERT_FALSE(a.membership->View()->Find("b")->up);
+  EXPECT_EQ(a.membership->View()->Find("b")->role, wire::MemberRole::kActive);
+  EXPECT_TRUE(PlacesOn(*a.membership, "b", /*next=*/true));
+}
+
 TEST(MembershipCreate, RefusesWhatCannotWork) {
   test::TestClock clock;
   EXPECT_FALSE(Membership::Create(wire::PeerInfo{"", "k", "tcp://h:1"}, {}, clock));
