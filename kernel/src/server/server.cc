@@ -205,7 +205,9 @@ Status Server::OpenMembership(const std::string& public_key) {
   options.seeds = config_.cluster_seeds;
   options.probe_interval_ms = config_.cluster_probe_interval_ms;
   options.down_after_ms = config_.cluster_down_after_ms;
-  options.replace_after_ms = config_.cluster_replace_after_ms;
+  // With one copy of each block there is no replica to hand a dead member's ranges on from.
+  options.replace_after_ms =
+      config_.cluster_replication > 1 ? config_.cluster_replace_after_ms : 0;
   cluster::membership::MembershipEvents events;
   events.on_up = [this](const cluster::membership::Member& m) {
     logger_.Log(logging::LogLevel::kInfo, "peer " + m.peer_id + " at " + m.url + " is up");
@@ -317,6 +319,8 @@ void Server::StartMembershipChange() {
     logger_.Log(logging::LogLevel::kDebug, why);  // every pass, on every node
   };
   events.on_replaced = [this] {
+    // Recorded first: a crash mid-join restarts as a joiner, not as a member holding stale ranges.
+    std::ofstream(MemberMarker()) << "left\n";
     logger_.Log(logging::LogLevel::kWarn,
                 "joining the cluster again: the other members replaced this node while it was "
                 "down; it fetches the blocks it will hold before it holds any");

@@ -291,7 +291,8 @@ HandOffReport AntiEntropy::HandOff() {
   constexpr size_t kReportEvery = 100;        // blocks fetched between progress reports
   HandOffReport report;
   std::map<BlockId, uint64_t> found;  // block -> the highest rev a peer listed
-  for (const std::string& peer : peers_.Peers()) {
+  const std::vector<std::string> reachable = peers_.Peers();
+  for (const std::string& peer : reachable) {
     bool listed = true;
     for (uint32_t b = 0; b < options_.buckets && listed; b += kBucketsPerRequest) {
       wire::HeadsRequest ask{self_, options_.buckets, {}, {}, /*next=*/true};
@@ -326,8 +327,19 @@ HandOffReport AntiEntropy::HandOff() {
       replayed = latest.error();
     } else if (RevOf(*latest) < rev) {
       Result<std::vector<std::string>> cluster = peers_.ClusterFor(id);
-      replayed = cluster ? RepairFrom(id, Without(std::move(*cluster), self_), /*corroboration=*/1)
-                         : Result<size_t>(cluster.error());
+      if (!cluster) {
+        replayed = cluster.error();
+      } else {
+        // Only replicas thought reachable are asked: a dead one would hold each fetch to its
+        // timeout. With one of them down a decided commit may be on a single live replica, so
+        // then the highest revision any holds is taken; else two must agree, as in a round.
+        std::vector<std::string> others = Without(std::move(*cluster), self_);
+        const size_t replicas = others.size();
+        std::erase_if(others, [&](const std::string& peer) {
+          return std::find(reachable.begin(), reachable.end(), peer) == reachable.end();
+        });
+        replayed = RepairFrom(id, others, /*corroboration=*/others.size() < replicas ? 1 : 2);
+      }
     }
     ++report.blocks_checked;
     if (!replayed) {

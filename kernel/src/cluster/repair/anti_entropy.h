@@ -25,9 +25,9 @@
 // changes, HandOff fetches the blocks the next ring gives this node from whoever holds them:
 // each reachable peer lists, a few buckets per "repo.heads" request ("next"), its blocks whose
 // next cluster holds this node; each one this node is behind on is fetched from the block's
-// current cluster, to the highest revision any of its replicas holds: a decided commit is held
-// by a majority, which may leave a single replica that answers when another is down, and the
-// next cluster must hold every decided commit. HandedOn tells whether each of this node's blocks
+// current cluster's reachable replicas, to the highest revision two of them hold, or, when one
+// of the replicas is down, any of them: a decided commit is held by a majority, which may leave
+// a single live replica, and the next cluster must hold every decided commit. HandedOn tells whether each of this node's blocks
 // (those a given member holds by placement, or all) is held at this node's revision by every
 // member of its next cluster that answers, and by a majority at least.
 // Thread-safety: every method but Start/Stop may be called from any thread at once; Start/Stop
